@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Direct kernel boot (Documentation/arch/x86/boot.rst): a bzImage's
+ * protected-mode part, or an ELF vmlinux's PT_LOAD segments, go into guest
+ * RAM; boot_params (the "zero page") carries the setup header, the e820 map,
+ * the command line, the initrd and the RSDP address; the BSP enters the
+ * 64-bit entry point with an identity map of the first 4 GiB.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "iovirt/layout.h"
+#include "iovirt/log.h"
+#include "iovirt/vm.h"
+#include "iovirt/x86.h"
+
+#define SETUP_HDR_OFF		0x1f1
+#define HDRS_MAGIC		0x53726448	/* "HdrS" */
+#define BOOT_PROTO_MIN		0x020c		/* 2.12: xloadflags, 64-bit entry */
+#define LOADER_TYPE_UNDEFINED	0xff
+
+/* Read a whole file; the caller frees *buf. */
+static int read_file(const char *what, const char *path, u8 **buf, size_t *len)
+{
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		pr_err("cannot open %s '%s': %s", what, path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		pr_err("%s '%s' is not a regular file", what, path);
+		close(fd);
+		return -EINVAL;
+	}
+	*len = (size_t)st.st_size;
+	*buf = malloc(*len ? *len : 1);
+	if (!*buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (got < *len) {
+		n = read(fd, *buf + got, *len - got);
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+			pr_err("cannot read %s '%s': %s", what, path, strerror(-ret));
+			free(*buf);
+			close(fd);
+			return ret;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	return 0;
+}
+
+int bzimage_check(const u8 *buf, size_t len, const char **why)
+{
+	const struct setup_header *h;
+	u32 setup_bytes;
+
+	if (len < 0x1000) {
+		*why = "too small to be a kernel image";
+		return -ENOEXEC;
+	}
+	h = (const struct setup_header *)(buf + SETUP_HDR_OFF);
+	if (le32_to_cpu(h->header) != HDRS_MAGIC || le16_to_cpu(h->boot_flag) != 0xaa55) {
+		*why = "not a bzImage (no HdrS signature) and not an ELF vmlinux";
+		return -ENOEXEC;
+	}
+	if (le16_to_cpu(h->version) < BOOT_PROTO_MIN) {
+		*why = "boot protocol older than 2.12";
+		return -ENOEXEC;
+	}
+	if (!(h->loadflags & LOADED_HIGH)) {
+		*why = "zImage (not loaded high) is not supported";
+		return -ENOEXEC;
+	}
+	if (!(le16_to_cpu(h->xloadflags) & XLF_KERNEL_64)) {
+		*why = "kernel has no 64-bit entry point (XLF_KERNEL_64)";
+		return -ENOEXEC;
+	}
+	setup_bytes = ((h->setup_sects ? h->setup_sects : 4) + 1u) * 512u;
+	if (setup_bytes >= len) {
+		*why = "setup sectors extend past the end of the file";
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+/* Highest guest address usable for the kernel, initrd and boot data (below the hole). */
+static u64 lowmem_top(struct vm *vm)
+{
+	return vm->ram_below_4g;
+}
+
+static int load_bzimage(struct vm *vm, struct boot_params *bp, const u8 *buf, size_t len,
+			u64 *kernel_end)
+{
+	const struct setup_header *h = (const struct setup_header *)(buf + SETUP_HDR_OFF);
+	u32 setup_bytes = ((h->setup_sects ? h->setup_sects : 4) + 1u) * 512u;
+	u64 load = KERNEL_LOAD_ADDR, size = len - setup_bytes;
+	u64 need = MAX(size, (u64)le32_to_cpu(h->init_size));
+	size_t hdr_len;
+
+	/* The kernel decompresses in place: it needs init_size bytes from the load address. */
+	if (load + need > lowmem_top(vm)) {
+		pr_err("--memory is too small for the kernel: it needs %llu MiB",
+		       (unsigned long long)((load + need) >> 20) + 1);
+		return -ENOMEM;
+	}
+	if (gmem_write(&vm->gmem, load, buf + setup_bytes, size))
+		return -EFAULT;
+	/* Copy the setup header: from 0x1f1 to the end given by the byte at 0x201. */
+	hdr_len = 0x202 + buf[0x201] - SETUP_HDR_OFF;
+	if (hdr_len > sizeof(bp->hdr))
+		hdr_len = sizeof(bp->hdr);
+	memcpy(&bp->hdr, buf + SETUP_HDR_OFF, hdr_len);
+	bp->hdr.type_of_loader = LOADER_TYPE_UNDEFINED;
+	bp->hdr.loadflags |= CAN_USE_HEAP;
+	bp->hdr.heap_end_ptr = 0xfe00;
+	bp->hdr.code32_start = (u32)load;
+	bp->hdr.vid_mode = 0xffff;
+	/* The 64-bit entry is 0x200 past the protected-mode start (boot.rst). */
+	vm->entry_rip = load + 0x200;
+	*kernel_end = load + need;
+	return 0;
+}
+
+static int load_elf(struct vm *vm, struct boot_params *bp, const u8 *buf, size_t len,
+		    u64 *kernel_end)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
+	u64 end = 0;
+
+	if (len < sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_machine != EM_X86_64 || eh->e_phentsize != sizeof(Elf64_Phdr) ||
+	    eh->e_phoff > len || (u64)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff) {
+		pr_err("kernel '%s' is an ELF file but not a 64-bit x86 vmlinux", vm->cfg->kernel);
+		return -ENOEXEC;
+	}
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const Elf64_Phdr *)(buf + eh->e_phoff) + i;
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (ph->p_offset > len || ph->p_filesz > len - ph->p_offset ||
+		    ph->p_filesz > ph->p_memsz || !range_ok(ph->p_paddr, ph->p_memsz) ||
+		    ph->p_paddr + ph->p_memsz > lowmem_top(vm)) {
+			pr_err("kernel '%s': segment %u does not fit in guest memory",
+			       vm->cfg->kernel, i);
+			return -ENOMEM;
+		}
+		if (gmem_write(&vm->gmem, ph->p_paddr, buf + ph->p_offset, ph->p_filesz))
+			return -EFAULT;
+		end = MAX(end, ph->p_paddr + ph->p_memsz);
+	}
+	if (!end) {
+		pr_err("kernel '%s' has no loadable segment", vm->cfg->kernel);
+		return -ENOEXEC;
+	}
+	/* vmlinux's ELF entry is the physical address of startup_64 (vmlinux.lds.S). */
+	vm->entry_rip = eh->e_entry;
+	bp->hdr.type_of_loader = LOADER_TYPE_UNDEFINED;
+	bp->hdr.boot_flag = 0xaa55;
+	bp->hdr.header = HDRS_MAGIC;
+	bp->hdr.kernel_alignment = 0x1000000;
+	bp->hdr.initrd_addr_max = 0x7fffffff;
+	*kernel_end = end;
+	return 0;
+}
+
+static int load_initrd(struct vm *vm, struct boot_params *bp, u64 kernel_end)
+{
+	u8 *buf;
+	size_t len;
+	u64 max, addr;
+	int ret;
+
+	ret = read_file("initrd", vm->cfg->initrd, &buf, &len);
+	if (ret)
+		return ret;
+	max = bp->hdr.initrd_addr_max ? bp->hdr.initrd_addr_max : 0x37ffffff;
+	max = MIN(max + 1, lowmem_top(vm));
+	addr = max > len ? ALIGN_DOWN(max - len, SZ_4K) : 0;
+	if (len == 0 || addr < ALIGN_UP(kernel_end, SZ_4K)) {
+		pr_err("--memory is too small for the kernel and initrd '%s' (%zu MiB)",
+		       vm->cfg->initrd, len >> 20);
+		free(buf);
+		return -ENOMEM;
+	}
+	ret = gmem_write(&vm->gmem, addr, buf, len);
+	free(buf);
+	if (ret)
+		return ret;
+	bp->hdr.ramdisk_image = (u32)addr;
+	bp->hdr.ramdisk_size = (u32)len;
+	bp->ext_ramdisk_image = (u32)(addr >> 32);
+	bp->ext_ramdisk_size = (u32)((u64)len >> 32);
+	return 0;
+}
+
+int x86_setup_boot_pagetables(struct vm *vm)
+{
+	/* GDT: null, null, 64-bit code (0x10), data (0x18) — the selectors Linux expects. */
+	static const u64 gdt[4] = { 0, 0, 0x00af9b000000ffffull, 0x00cf93000000ffffull };
+	u64 pml4[512] = { 0 }, pdpt[512] = { 0 }, pd[512];
+	int ret;
+
+	ret = gmem_write(&vm->gmem, BOOT_GDT_ADDR, gdt, sizeof(gdt));
+	if (ret)
+		return ret;
+	/* Identity map of 0..4 GiB with 2 MiB pages: one PML4E, four PDPTEs, four PDs. */
+	pml4[0] = BOOT_PDPT_ADDR | 0x3;
+	for (unsigned i = 0; i < 4; i++) {
+		pdpt[i] = (BOOT_PD_ADDR + i * SZ_4K) | 0x3;
+		for (unsigned j = 0; j < 512; j++)
+			pd[j] = ((u64)i * SZ_1G + (u64)j * SZ_2M) | 0x83;
+		ret = gmem_write(&vm->gmem, BOOT_PD_ADDR + i * SZ_4K, pd, sizeof(pd));
+		if (ret)
+			return ret;
+	}
+	ret = gmem_write(&vm->gmem, BOOT_PML4_ADDR, pml4, sizeof(pml4));
+	if (!ret)
+		ret = gmem_write(&vm->gmem, BOOT_PDPT_ADDR, pdpt, sizeof(pdpt));
+	return ret;
+}
+
+int x86_load_kernel(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct boot_params *bp;
+	const char *why = NULL;
+	u64 kernel_end = 0;
+	size_t len, cmdlen;
+	u8 *buf;
+	int ret;
+
+	ret = read_file("kernel", cfg->kernel, &buf, &len);
+	if (ret)
+		return ret;
+	bp = calloc(1, sizeof(*bp));
+	if (!bp) {
+		free(buf);
+		return -ENOMEM;
+	}
+	if (len >= 4 && !memcmp(buf, ELFMAG, SELFMAG)) {
+		ret = load_elf(vm, bp, buf, len, &kernel_end);
+	} else if (bzimage_check(buf, len, &why)) {
+		pr_err("kernel '%s': %s", cfg->kernel, why);
+		ret = -ENOEXEC;
+	} else {
+		ret = load_bzimage(vm, bp, buf, len, &kernel_end);
+	}
+	free(buf);
+	if (ret)
+		goto out;
+
+	cmdlen = cfg->cmdline ? strlen(cfg->cmdline) : 0;
+	if (bp->hdr.cmdline_size && cmdlen > bp->hdr.cmdline_size) {
+		pr_err("--cmdline is %zu bytes, the kernel accepts at most %u", cmdlen,
+		       bp->hdr.cmdline_size);
+		ret = -E2BIG;
+		goto out;
+	}
+	if (cmdlen >= BOOT_CMDLINE_MAX) {
+		pr_err("--cmdline is too long (%zu bytes)", cmdlen);
+		ret = -E2BIG;
+		goto out;
+	}
+	ret = gmem_write(&vm->gmem, BOOT_CMDLINE_ADDR, cfg->cmdline ? cfg->cmdline : "",
+			 cmdlen + 1);
+	if (ret)
+		goto out;
+	bp->hdr.cmd_line_ptr = (u32)BOOT_CMDLINE_ADDR;
+
+	if (cfg->initrd) {
+		ret = load_initrd(vm, bp, kernel_end);
+		if (ret)
+			goto out;
+	}
+	bp->e820_entries = (u8)e820_build(vm->ram_below_4g, vm->ram_above_4g, bp->e820_table,
+					  ARRAY_SIZE(bp->e820_table));
+	bp->acpi_rsdp_addr = ACPI_TABLES_ADDR;
+	ret = gmem_write(&vm->gmem, BOOT_PARAMS_ADDR, bp, sizeof(*bp));
+	if (ret)
+		goto out;
+	vm->boot_params = BOOT_PARAMS_ADDR;
+	ret = x86_setup_boot_pagetables(vm);
+out:
+	free(bp);
+	return ret;
+}
