@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * PCI Express: the host bridge (ECAM and 0xCF8/0xCFC), and the one small
+ * interface a PCI function uses to exist on it. A device fills a struct
+ * pci_dev (IDs, BARs, capabilities), calls pci_register(), and from then on
+ * sees only BAR-relative accesses and the config-space hooks it asked for.
+ * Config space is 4 KiB per function with per-byte write and write-1-to-clear
+ * masks applied by one helper (pci_cfg.c); BARs are sized and placed by the
+ * host (the firmware's job, which iovirt does), and mapped on the buses only
+ * while the command register enables decoding.
+ */
+#ifndef IOVIRT_PCI_H
+#define IOVIRT_PCI_H
+
+#include <linux/pci_regs.h>
+#include <pthread.h>
+
+#include "bus.h"
+#include "dma.h"
+#include "irq.h"
+#include "types.h"
+
+#define PCI_CFG_SPACE_SIZE_EXP 4096
+#define PCI_NUM_BARS 6
+#define PCI_DEVFN(slot, fn) ((u8)(((slot) << 3) | ((fn) & 7)))
+
+struct vm;
+struct pci_dev;
+struct pci_host;
+struct msix;
+
+enum pci_bar_type {
+	PCI_BAR_NONE,
+	PCI_BAR_IO,
+	PCI_BAR_MEM32,
+	PCI_BAR_MEM64,	/* uses two BAR slots: idx and idx+1 */
+};
+
+struct pci_bar {
+	enum pci_bar_type type;
+	bool prefetch;
+	u64 size;			/* power of two, ≥ 16 (MEM ≥ 4 KiB recommended) */
+	u64 addr;			/* current address the guest programmed */
+	bool mapped;			/* currently on the PIO/MMIO bus */
+	const struct bus_ops *ops;	/* accesses arrive as (opaque, offset in BAR) */
+	void *opaque;
+};
+
+struct pci_dev_ops {
+	/* Device-specific config registers (optional): called for offsets the device claimed
+	 * with pci_claim_cfg(); `val` holds the generic result on reads. */
+	void (*cfg_read)(struct pci_dev *d, u16 off, unsigned len, u32 *val);
+	/* Called after the generic write has been applied (optional). */
+	void (*cfg_write)(struct pci_dev *d, u16 off, unsigned len, u32 val);
+	/* A BAR moved or was (un)mapped: addr is 0 when unmapped (optional). */
+	void (*bar_moved)(struct pci_dev *d, unsigned bar, u64 old_addr, u64 new_addr);
+	/* Function-level reset or bus reset (optional). */
+	void (*reset)(struct pci_dev *d);
+};
+
+struct pci_dev {
+	struct pci_host *host;
+	const char *name;
+	u8 bus;
+	u8 devfn;
+	u8 cfg[PCI_CFG_SPACE_SIZE_EXP];
+	u8 wmask[PCI_CFG_SPACE_SIZE_EXP];	/* bits the guest may write */
+	u8 w1cmask[PCI_CFG_SPACE_SIZE_EXP];	/* bits a write of 1 clears */
+	u8 claimed[PCI_CFG_SPACE_SIZE_EXP / 8]; /* bytes routed to ops->cfg_read */
+	u8 next_cap;		/* where the next standard capability goes */
+	u16 next_ext_cap;	/* where the next extended capability goes */
+	u16 last_ext_cap;	/* to link a new one */
+	struct pci_bar bars[PCI_NUM_BARS];
+	struct msix *msix;
+	struct dma_as dma;	/* this function's DMA view (requester ID = bus:devfn) */
+	const struct pci_dev_ops *ops;
+	void *opaque;
+	pthread_mutex_t cfg_lock; /* guards cfg/wmask/bars against concurrent vCPUs */
+};
+
+/* Config space set-up (before pci_register). class_code is 24 bits: class, subclass, prog-if. */
+void pci_dev_init(struct pci_dev *d, const char *name, u16 vendor, u16 device, u32 class_code,
+		  u8 revision, u16 subsys_vendor, u16 subsys_id);
+int pci_set_bar(struct pci_dev *d, unsigned idx, enum pci_bar_type type, bool prefetch,
+		u64 size, const struct bus_ops *ops, void *opaque) __must_check;
+/* Append a capability (body excludes the 2-byte id/next header). Returns its offset or -ENOSPC. */
+int pci_add_cap(struct pci_dev *d, u8 id, const void *body, u8 body_len) __must_check;
+/* Append a PCIe extended capability at ≥ 0x100. Returns its offset or -ENOSPC. */
+int pci_add_ext_cap(struct pci_dev *d, u16 id, u8 version, const void *body,
+		    u16 body_len) __must_check;
+/* Route [off, off+len) of config space to ops->cfg_read. */
+void pci_claim_cfg(struct pci_dev *d, u16 off, u16 len);
+
+/* Place the function on the host bridge: slot chosen by the host unless devfn is given
+ * (devfn < 0: next free slot, function 0). Allocates BAR addresses. */
+int pci_register(struct pci_host *h, struct pci_dev *d, int devfn) __must_check;
+u16 pci_rid(const struct pci_dev *d);
+
+/* Config access as the guest makes it (offset within this function's 4 KiB). */
+u32 pci_cfg_read(struct pci_dev *d, u16 off, unsigned len);
+void pci_cfg_write(struct pci_dev *d, u16 off, unsigned len, u32 val);
+
+/* Legacy INTx (pin A..D from the config header), routed by the host: level 0/1. */
+void pci_set_intx(struct pci_dev *d, int level);
+
+/* The host bridge (pci_host.c). */
+int pci_host_create(struct vm *vm) __must_check;
+struct pci_dev *pci_host_find(struct pci_host *h, u8 bus, u8 devfn);
+/* The GSI that INTx of a device in `slot` uses (for the DSDT's _PRT). */
+unsigned pci_host_intx_gsi(unsigned slot, unsigned pin);
+
+/*
+ * MSI-X (msix.c): the table and PBA live in one BAR of the device (table at
+ * offset 0, PBA after it). Each vector owns a struct msi_irq: notifying an
+ * unmasked vector is one eventfd write (KVM's irqfd delivers it); a masked
+ * vector sets its PBA bit and fires when unmasked (PCIe 6.0 §6.1.4.5).
+ */
+int msix_init(struct pci_dev *d, unsigned nvec, unsigned bar) __must_check;
+void msix_destroy(struct pci_dev *d);
+void msix_notify(struct pci_dev *d, unsigned vec);
+bool msix_enabled(const struct pci_dev *d);
+/* The irqfd eventfd of a vector (for vhost-user call fds); -1 if none. */
+int msix_vector_fd(struct pci_dev *d, unsigned vec);
+
+#endif
