@@ -107,6 +107,13 @@ void virtq_reset(struct virtq *vq);
 
 /* 1: a chain was popped into e; 0: nothing available; -EIO: the queue is broken. */
 int virtq_pop(struct virtq *vq, struct virtq_elem *e) __must_check;
+/*
+ * vhost-user inflight resubmission (split rings): map the chain whose head is
+ * `head` exactly as virtq_pop would, without taking an avail entry — a
+ * restarted back-end hands out again the requests that were in flight.
+ * 1: popped into e; -EIO: the chain is invalid (queue broken).
+ */
+int virtq_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e) __must_check;
 /* Return a chain with `written` bytes written to its writable part. Published by virtq_flush. */
 void virtq_push(struct virtq *vq, const struct virtq_elem *e, u32 written);
 /* Make pushed entries visible to the driver (store-release of used idx / packed flags). */
