@@ -225,8 +225,7 @@ int vu_inflight_queue_start(struct vu_queue *q)
 	 * so the next one to take from the ring is used_idx + in flight —
 	 * whatever base the front-end restored.
 	 */
-	virtq_set_base(&q->vq, (u16)(used_idx + inflight_count(q)));
-	return 0;
+	return virtq_set_base(&q->vq, (u16)(used_idx + inflight_count(q)));
 }
 
 void vu_inflight_queue_stop(struct vu_queue *q)

@@ -218,7 +218,8 @@ static int rings_map(struct vu_queue *q)
 	ret = virtq_init_hva(&q->vq, &cfg, &q->dma, hva[0], hva[1], hva[2], q->name);
 	if (ret)
 		return vu_violation(dev, "%s: ring refused by virtq: %d", q->name, ret);
-	virtq_set_base(&q->vq, q->base);
+	if (virtq_set_base(&q->vq, q->base))
+		return vu_violation(dev, "%s: base 0x%x refused by virtq", q->name, q->base);
 	if (q->poll)
 		virtq_disable_notify(&q->vq);
 	q->rings_stale = false;
