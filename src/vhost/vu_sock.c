@@ -19,6 +19,9 @@
 #include "iovirt/vhost_user.h"
 #include "vu_sock.h"
 
+/* Linux's SCM_MAX_FD: the most fds one sendmsg can pass. */
+#define VU_SCM_MAX_FD 253
+
 void vu_close_fds(int *fds, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
@@ -74,8 +77,13 @@ static bool collect_fds(struct msghdr *mh, int *fds, unsigned *nfds, const char 
 static int recv_full(int sock, void *buf, size_t len, int *fds, unsigned *nfds, const char **why,
 		     bool first)
 {
+	/*
+	 * Room for every fd the kernel lets one message carry (SCM_MAX_FD),
+	 * not just the eight the protocol allows: extra fds are received and
+	 * closed here, whether or not the kernel would report truncation.
+	 */
 	union {
-		char buf[CMSG_SPACE(VHOST_USER_MAX_FDS * sizeof(int))];
+		char buf[CMSG_SPACE(VU_SCM_MAX_FD * sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
 	size_t got = 0;
