@@ -182,10 +182,6 @@ int vu_fe_setup_ring(struct vu_fe *fe, unsigned idx, u16 num, gpa_t gpa)
 {
 	struct vu_fe_ring *r = &fe->ring[idx];
 	u64 desc_len = 16ull * num, avail_len = 6 + 2ull * num;
-	struct vhost_vring_state st = { .index = idx };
-	struct vhost_vring_addr a = { .index = idx };
-	u64 fdmsg;
-	int ret;
 
 	r->num = num;
 	r->desc_gpa = gpa;
@@ -200,14 +196,24 @@ int vu_fe_setup_ring(struct vu_fe *fe, unsigned idx, u16 num, gpa_t gpa)
 	memset(r->avail, 0, avail_len);
 	memset(r->used, 0, 6 + 8ull * num);
 	r->avail_idx = r->last_used = r->free_head = 0;
+	return vu_fe_send_ring(fe, idx, 0);
+}
+
+int vu_fe_send_ring(struct vu_fe *fe, unsigned idx, u32 base)
+{
+	struct vu_fe_ring *r = &fe->ring[idx];
+	struct vhost_vring_state st = { .index = idx };
+	struct vhost_vring_addr a = { .index = idx };
+	u64 fdmsg;
+	int ret;
+
 	if (r->kick < 0)
 		r->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r->call < 0)
 		r->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-
-	st.num = num;
+	st.num = r->num;
 	ret = vu_fe_request_ack(fe, VHOST_USER_SET_VRING_NUM, &st, sizeof(st), NULL, 0);
-	st.num = 0;
+	st.num = base;
 	if (!ret)
 		ret = vu_fe_request_ack(fe, VHOST_USER_SET_VRING_BASE, &st, sizeof(st), NULL, 0);
 	a.desc_user_addr = uva(fe, r->desc_gpa);

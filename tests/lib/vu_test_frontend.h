@@ -66,6 +66,8 @@ int vu_fe_set_mem_table(struct vu_fe *fe);
 
 /* Lay out a split ring of num entries at gpa (desc, avail, used) and set it up on the back-end. */
 int vu_fe_setup_ring(struct vu_fe *fe, unsigned idx, u16 num, gpa_t gpa);
+/* Send the ring setup again for a ring already laid out (reconnect), with this base. */
+int vu_fe_send_ring(struct vu_fe *fe, unsigned idx, u32 base);
 /* Host pointer into guest memory, for filling buffers. */
 void *vu_fe_gpa(struct vu_fe *fe, gpa_t gpa, u64 len);
 /*
