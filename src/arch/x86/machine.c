@@ -6,6 +6,7 @@
  */
 #include "iovirt/acpi.h"
 #include "iovirt/log.h"
+#include "iovirt/pci.h"
 #include "iovirt/vm.h"
 #include "iovirt/x86.h"
 
@@ -13,6 +14,12 @@ int machine_create(struct vm *vm)
 {
 	int ret;
 
+	/* The PCIe host bridge first: every PCI device registers on it. */
+	ret = pci_host_create(vm);
+	if (ret) {
+		pr_err("pci-host: %s", strerror(-ret));
+		return ret;
+	}
 	ret = acpi_pm_create(vm);
 	if (ret) {
 		pr_err("acpi-pm: %s", strerror(-ret));
