@@ -11,6 +11,7 @@
 
 int machine_create(struct vm *vm)
 {
+	struct acpi_config acpi;
 	int ret;
 
 	ret = acpi_pm_create(vm);
@@ -18,5 +19,8 @@ int machine_create(struct vm *vm)
 		pr_err("acpi-pm: %s", strerror(-ret));
 		return ret;
 	}
-	return 0;
+
+	/* Last: the ACPI tables describe every device created above. */
+	acpi_config_init(&acpi, vm);
+	return acpi_tables_install(vm, &acpi);
 }
