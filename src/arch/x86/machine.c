@@ -45,6 +45,7 @@ static int machine_create_legacy(struct vm *vm)
 
 int machine_create(struct vm *vm)
 {
+	struct acpi_config acpi;
 	int ret;
 
 	ret = machine_create_legacy(vm);
@@ -62,5 +63,8 @@ int machine_create(struct vm *vm)
 		pr_err("acpi-pm: %s", strerror(-ret));
 		return ret;
 	}
-	return 0;
+
+	/* Last: the ACPI tables describe every device created above. */
+	acpi_config_init(&acpi, vm);
+	return acpi_tables_install(vm, &acpi);
 }
