@@ -71,5 +71,12 @@ expect "bad cmdline is caught by the guest" 1 "triple fault" -- run --kernel "$g
 head -c 20000000 /dev/zero > "$tmp/big"
 expect "initrd too big for memory" 2 "too small for the kernel and initrd" -- run --kernel "$g/poweroff.bzimage" --memory 16M --initrd "$tmp/big"
 
+# The serial console reaches stdout.
+expect "serial output" 0 "" -- run --kernel "$g/serial_hello.bzimage"
+grep -q "hello from the guest" "$tmp/out" && pass "serial output on stdout" || fail "serial output: '$(cat "$tmp/out")'"
+expect "no serial output with --console none" 0 "" -- run --kernel "$g/serial_hello.bzimage" --console none
+[ ! -s "$tmp/out" ] && pass "--console none is silent" || fail "--console none printed '$(cat "$tmp/out")'"
+expect "i8042 reset with --no-reboot exits 0" 0 "" -- run --kernel "$g/i8042_reset.bzimage" --no-reboot
+
 echo "$fails failed"
 [ $fails -eq 0 ]
