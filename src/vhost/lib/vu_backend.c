@@ -355,6 +355,7 @@ int vu_dev_dispatch(struct vu_dev *dev)
 	int ret;
 
 	dev->ctl_thread = pthread_self();
+	dev->ctl_thread_set = true;
 	dev->in_dispatch = true;
 	dev->why[0] = '\0';
 	ret = vu_sock_recv(dev->sock, &m, fds, &nfds, &why);

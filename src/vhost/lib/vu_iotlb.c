@@ -201,7 +201,11 @@ int vu_iotlb_translate(struct vu_dev *dev, u64 iova, u64 *len, unsigned perm, u6
 		       bool want_miss)
 {
 	struct vu_iotlb *t = &dev->iotlb;
-	bool own_thread = dev->in_dispatch && pthread_equal(dev->ctl_thread, pthread_self());
+	/*
+	 * The update can only come through vu_dev_dispatch: a thread that also
+	 * runs it (a single-threaded host program) would wait for itself.
+	 */
+	bool own_thread = dev->ctl_thread_set && pthread_equal(dev->ctl_thread, pthread_self());
 	struct timespec deadline;
 	int ret;
 

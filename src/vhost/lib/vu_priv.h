@@ -137,7 +137,8 @@ struct vu_dev {
 	const struct vu_dev_ops *ops;
 	void *opaque;
 	char name[48];
-	pthread_t ctl_thread;		/* the thread in vu_dev_dispatch */
+	pthread_t ctl_thread;		/* the thread that last ran vu_dev_dispatch */
+	bool ctl_thread_set;
 	bool in_dispatch;
 	u64 offered;			/* virtio features offered */
 	u64 offered_proto;		/* protocol features offered */

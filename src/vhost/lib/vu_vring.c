@@ -535,6 +535,8 @@ int vu_queue_process(struct vu_queue *q)
 {
 	int ret = 0;
 
+	pthread_mutex_lock(&q->lock);
+	/* Under the lock: the message thread may replace (close) the kick fd. */
 	if (q->kick_fd >= 0 && !q->poll) {
 		u64 v;
 
@@ -543,7 +545,6 @@ int vu_queue_process(struct vu_queue *q)
 			/* EAGAIN: a spurious wakeup. */
 		}
 	}
-	pthread_mutex_lock(&q->lock);
 	if (!q->active || !rings_usable(q))
 		goto out;
 	if (q->vq.error != VIRTQ_OK) {

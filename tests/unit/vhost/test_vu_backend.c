@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -442,6 +443,90 @@ static void test_iotlb(void)
 	conn_close(&t, &fe);
 }
 
+struct poller {
+	struct vu_queue *q;
+	volatile bool stop;
+	unsigned rounds;
+	unsigned errors;	/* counted here, checked by the main thread */
+};
+
+static void *poll_thread(void *arg)
+{
+	struct poller *p = arg;
+
+	while (!p->stop) {
+		if (vu_queue_process(p->q) < 0)
+			p->errors++;
+		p->rounds++;
+	}
+	return NULL;
+}
+
+/*
+ * Poll mode with the data path on its own thread while the message thread
+ * changes memory (which stops and restarts the ring) and switches logging.
+ */
+static void test_poll_thread(void)
+{
+	struct tdev t;
+	struct vu_fe fe;
+	struct poller p = { 0 };
+	pthread_t th;
+	unsigned done = 0;
+
+	conn_open(&t, &fe, RING, BIT64(VIRTIO_F_VERSION_1));
+	p.q = vu_dev_queue(t.dev, 0);
+	vu_queue_set_poll(p.q, true);
+	/* Without EVENT_IDX the driver is told not to kick (virtio 1.2 §2.7.10). */
+	CHECK(fe.ring[0].used->flags & VRING_USED_F_NO_NOTIFY);
+	CHECK_EQ(pthread_create(&th, NULL, poll_thread, &p), 0);
+	for (unsigned i = 0; i < 200; i++) {
+		u32 id, len;
+		gpa_t gpa[2] = { 0x30000, 0x200800 + (i % 4) * 0x100 };
+		u32 l[2] = { 8, 64 };
+		bool wr[2] = { false, true };
+
+		memcpy(vu_fe_gpa(&fe, 0x30000, 8), "polled!!", 8);
+		/* Keep at most a few chains in flight: the ring has 16 slots. */
+		while (fe.ring[0].avail_idx - fe.ring[0].last_used >= 4) {
+			if (vu_fe_get_used(&fe, 0, &id, &len) == 1) {
+				CHECK_EQ(len, 8);
+				done++;
+			}
+		}
+		CHECK(vu_fe_add_chain(&fe, 0, 2, gpa, l, wr) >= 0);
+		if (i % 50 == 25) {
+			/* A region comes and goes: the ring stops and starts under the poller. */
+			struct vu_mem_reg_msg mr = { .region = { 0x400000, 0x10000,
+								0x10000000000ull, 0 } };
+			int fd = memfd_create("extra", MFD_CLOEXEC);
+
+			CHECK_EQ(ftruncate(fd, 0x10000), 0);
+			CHECK_EQ(vu_fe_request_ack(&fe, VHOST_USER_ADD_MEM_REG, &mr, sizeof(mr), &fd,
+						   1),
+				 0);
+			CHECK_EQ(vu_fe_request_ack(&fe, VHOST_USER_REM_MEM_REG, &mr, sizeof(mr), NULL,
+						   0),
+				 0);
+			close(fd);
+		}
+	}
+	while (done < 200) {
+		u32 id, len;
+
+		if (vu_fe_get_used(&fe, 0, &id, &len) == 1)
+			done++;
+	}
+	p.stop = true;
+	pthread_join(th, NULL);
+	CHECK_EQ(done, 200);
+	CHECK(p.rounds > 0);
+	CHECK_EQ(p.errors, 0);
+	CHECK(t.stops >= 4);
+	CHECK_EQ(t.starts, t.stops + 1);
+	conn_close(&t, &fe);
+}
+
 /* ---- Hostile peers: each message must close the connection and leak nothing. ---- */
 
 typedef void (*attack_fn)(struct vu_fe *fe);
@@ -743,6 +828,7 @@ int main(void)
 	test_dirty_log();
 	test_inflight();
 	test_iotlb();
+	test_poll_thread();
 	test_hostile();
 	return check_done();
 }
