@@ -445,7 +445,7 @@ static void test_iotlb(void)
 
 struct poller {
 	struct vu_queue *q;
-	volatile bool stop;
+	bool stop;		/* set by the main thread (atomic) */
 	unsigned rounds;
 	unsigned errors;	/* counted here, checked by the main thread */
 };
@@ -454,7 +454,7 @@ static void *poll_thread(void *arg)
 {
 	struct poller *p = arg;
 
-	while (!p->stop) {
+	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
 		if (vu_queue_process(p->q) < 0)
 			p->errors++;
 		p->rounds++;
@@ -517,7 +517,7 @@ static void test_poll_thread(void)
 		if (vu_fe_get_used(&fe, 0, &id, &len) == 1)
 			done++;
 	}
-	p.stop = true;
+	__atomic_store_n(&p.stop, true, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	CHECK_EQ(done, 200);
 	CHECK(p.rounds > 0);
