@@ -153,7 +153,7 @@ int virtq_init_hva(struct virtq *vq, const struct virtq_config *cfg, const struc
 /* Forget everything (device reset): the queue is not ready and not broken. */
 void virtq_reset(struct virtq *vq);
 
-/* 1: a chain was popped into e; 0: nothing available; -EIO: the queue is broken. */
+/* 1: a chain was popped into e; 0: nothing available (e untouched); -EIO: the queue is broken. */
 int virtq_pop(struct virtq *vq, struct virtq_elem *e) __must_check;
 /*
  * vhost-user inflight resubmission (split rings): map the chain whose head is

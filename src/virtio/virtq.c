@@ -210,10 +210,6 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *e)
 		return -EIO;
 	if (unlikely(!vq->ready))
 		return 0;
-	e->out_num = 0;
-	e->in_num = 0;
-	e->out_len = 0;
-	e->in_len = 0;
 	if (vq->cfg.packed)
 		return virtq_packed_pop(vq, e);
 	return virtq_split_pop(vq, e);

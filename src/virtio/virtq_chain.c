@@ -16,6 +16,12 @@ void virtq_walk_start(struct virtq_walk *w, struct virtq *vq, struct virtq_elem 
 	w->e = e;
 	w->total = 0;
 	w->seen_write = false;
+	/* Only now is e written: a pop that finds nothing leaves the caller's elem alone. */
+	e->out_num = 0;
+	e->in_num = 0;
+	e->out_len = 0;
+	e->in_len = 0;
+	e->ndescs = 0;
 }
 
 enum virtq_error virtq_walk_buf(struct virtq_walk *w, u64 addr, u32 len, bool write)

@@ -29,7 +29,6 @@ static enum virtq_error virtq_split_walk(struct virtq *vq, u16 head, struct virt
 	unsigned ttl = size;
 
 	virtq_walk_start(&w, vq, e);
-	e->ndescs = 0;
 	for (;;) {
 		struct virtq_desc d;
 		enum virtq_error err;
