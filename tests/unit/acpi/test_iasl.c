@@ -362,6 +362,32 @@ static char *section(const char *out, const char *from)
 	return strndup(p, end ? (size_t)(end - p) : strlen(p));
 }
 
+/* A legacy device's resources: its first I/O range and its ISA IRQ; absent if !present. */
+static void check_isa(const char *out, const char *dev, bool present, u16 port, u8 len,
+		      unsigned irq)
+{
+	char *sec = section(out, dev);
+	char want[64];
+
+	if (!present) {
+		/* acpiexec names the device only if it exists */
+		CHECK(!sec || !strstr(sec, "Evaluating _CRS"));
+		free(sec);
+		return;
+	}
+	CHECK(sec != NULL);
+	if (!sec)
+		return;
+	CHECK_EQ(field(sec, "Address Minimum"), port);
+	CHECK_EQ(field(sec, "Address Maximum"), port);
+	CHECK_EQ(field(sec, "Address Length"), len);
+	CHECK(strstr(sec, "Triggering : Edge") && strstr(sec, "Polarity : ActiveHigh") &&
+	      strstr(sec, "Sharing : Exclusive"));
+	snprintf(want, sizeof(want), "Interrupt List : %u ", irq);
+	CHECK(strstr(sec, want) != NULL);
+	free(sec);
+}
+
 /*
  * One acpiexec run per configuration (each run costs a second of acpiexec's
  * own shutdown): load every table, run ACPICA's predefined-name checks,
@@ -378,7 +404,9 @@ static void check_acpiexec(const struct acpi_config *c, bool dmar)
 		 dmar ? " dmar.dat" : "");
 	n += (size_t)snprintf(cmds + n, sizeof(cmds) - n,
 			      "test predefined; all _HID; all _CID; all _UID; all _CRS; all _SEG; "
-			      "all _BBN; all _S5_; integrity; resources \\_SB.PCI0; ");
+			      "all _BBN; all _S5_; integrity; resources \\_SB.PCI0; "
+			      "resources \\_SB.MRES; resources \\_SB.COM1; resources \\_SB.PS2K; "
+			      "resources \\_SB.RTC_; ");
 	for (unsigned i = 0; i < c->nr_platform; i++)
 		n += (size_t)snprintf(cmds + n, sizeof(cmds) - n, "resources \\_SB.VR%02X; ", i);
 	for (unsigned i = 0; i < ARRAY_SIZE(osc_cases); i++)
@@ -413,6 +441,22 @@ static void check_acpiexec(const struct acpi_config *c, bool dmar)
 		check_pci_crs(sec, c);
 	}
 	free(sec);
+
+	/* The ECAM window claimed by a motherboard resource (Linux checks it for MMCONFIG). */
+	sec = section(out, "Device: \\_SB.MRES");
+	CHECK(sec != NULL);
+	if (sec) {
+		CHECK_EQ(field(sec, "Address :"), PCI_ECAM_BASE);
+		CHECK_EQ(field(sec, "Address Length"), PCI_ECAM_SIZE);
+		CHECK(strstr(sec, "Write Protect : ReadWrite") != NULL);
+	}
+	free(sec);
+
+	/* The legacy devices, where they exist: ports and ISA IRQ (edge, high, exclusive). */
+	check_isa(out, "Device: \\_SB.COM1", c->com1, PIO_COM1, 8, IRQ_COM1);
+	check_isa(out, "Device: \\_SB.PS2K", c->i8042, PIO_I8042_DATA, 1, 1);
+	/* (acpiexec prints "RTC_" without its padding) */
+	check_isa(out, "Device: \\_SB.RTC", c->rtc, PIO_RTC, 2, IRQ_RTC);
 
 	/* Platform devices: their window and interrupt as the guest will see them. */
 	for (unsigned i = 0; i < c->nr_platform; i++) {
