@@ -204,7 +204,7 @@ static void build_args(struct qtest_state *s, const struct qtest_machine *m, con
 	} else {
 		static const char *const base[] = {
 			"-M", "q35", "-accel", "tcg", "-display", "none", "-nodefaults",
-			"-qtest-log", "/dev/null", "-monitor", "none",
+			"-qtest-log", "none", "-monitor", "none",
 		};
 
 		for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
