@@ -702,16 +702,22 @@ static size_t b64_encode(const uint8_t *in, size_t len, char *out)
 
 static size_t b64_decode(struct qtest_state *s, const char *in, uint8_t *out, size_t max)
 {
+	static signed char val[256];
 	uint32_t acc = 0;
 	unsigned bits = 0;
 	size_t o = 0;
 
+	if (!val['B']) {
+		memset(val, -1, sizeof(val));
+		for (int i = 0; i < 64; i++)
+			val[(unsigned char)b64[i]] = (signed char)i;
+	}
 	for (; *in && *in != '='; in++) {
-		const char *p = strchr(b64, *in);
+		int v = val[(unsigned char)*in];
 
-		if (!p)
+		if (v < 0)
 			qtest_fatal(s, "'%s' answered bad base64", s->last_cmd);
-		acc = acc << 6 | (uint32_t)(p - b64);
+		acc = acc << 6 | (uint32_t)v;
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
