@@ -148,12 +148,19 @@ static int link_open(struct qtest_link *l, const char *spec)
 	return 0;
 }
 
-int qtest_main(const struct vm_config *cfg)
+int qtest_main(const struct vm_config *cfg_in)
 {
 	struct qtest_link link = { .in_fd = -1, .out_fd = -1 };
+	struct vm_config local = *cfg_in, *cfg = &local;
 	struct qtest_server *s = NULL;
 	struct vm vm;
 	int status = 1;
+
+	/* With the protocol on stdio, a console there would steal its bytes. */
+	if (!strcmp(cfg->qtest, "stdio") && cfg->console != CONSOLE_NONE) {
+		pr_info("qtest: the protocol uses stdio: no console on it");
+		cfg->console = CONSOLE_NONE;
+	}
 
 	/* A client that disappears must end the harness through EPIPE, not kill it. */
 	signal(SIGPIPE, SIG_IGN);

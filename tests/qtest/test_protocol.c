@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -254,6 +255,48 @@ static void test_session_end(void)
 	CHECK(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* `--qtest stdio` (the default serial console must not take stdin from the protocol). */
+static void test_stdio(void)
+{
+	static const char cmds[] = "writel 0x100000 0xfeedface\nreadl 0x100000\ninb 0x3fd\n";
+	static const char want[] = "OK\nOK 0x00000000feedface\nOK 0x0060\n";
+	const char *bin = getenv("IOVIRT_BIN");
+	int in[2], out[2], status = -1;
+	char got[128] = "";
+	size_t n = 0;
+	pid_t pid;
+
+	if (!bin || pipe(in) || pipe(out)) {
+		CHECK(!"cannot set up the stdio test");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execl(bin, bin, "--qtest", "stdio", "--memory", "64M", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	CHECK_EQ(write(in[1], cmds, sizeof(cmds) - 1), sizeof(cmds) - 1);
+	while (n < sizeof(want) - 1) {
+		ssize_t r = read(out[0], got + n, sizeof(got) - 1 - n);
+
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	got[n] = '\0';
+	CHECK_STREQ(got, want);
+	close(in[1]); /* EOF: the harness ends */
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(out[0]);
+}
+
 int main(int argc, char **argv)
 {
 	enum qtest_target t = harness_target(argc, argv);
@@ -266,7 +309,9 @@ int main(int argc, char **argv)
 	test_msi_extension(s);
 	if (t == QTEST_IOVIRT)
 		test_hostile(s);
-	if (t == QTEST_IOVIRT)
+	if (t == QTEST_IOVIRT) {
 		test_session_end();
+		test_stdio();
+	}
 	return harness_done(s);
 }
