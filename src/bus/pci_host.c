@@ -323,7 +323,7 @@ static void pci_host_mark_multifunction(struct pci_host *h, u8 devfn)
 
 int pci_register(struct pci_host *h, struct pci_dev *d, int devfn)
 {
-	struct pci_window io = h->io, m32 = h->mmio32, m64 = h->mmio64;
+	struct pci_window io, m32, m64;
 	u8 pin = d->cfg[PCI_INTERRUPT_PIN];
 	int ret;
 
@@ -332,6 +332,9 @@ int pci_register(struct pci_host *h, struct pci_dev *d, int devfn)
 	if (pin > 4)
 		return -EINVAL;
 	pthread_mutex_lock(&h->lock);
+	io = h->io;
+	m32 = h->mmio32;
+	m64 = h->mmio64;
 	if (devfn < 0)
 		devfn = pci_host_pick_devfn(h);
 	if (devfn < 0 || devfn >= PCI_DEVFNS) {
@@ -383,10 +386,8 @@ err_bars:
 	h->mmio32 = m32;
 	h->mmio64 = m64;
 	d->registered = false;
-	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
-		if (d->bars[i].type != PCI_BAR_NONE)
-			pci_put(d->cfg, PCI_BASE_ADDRESS_0 + 4 * i, 4,
-				pci_get(d->reset_cfg, PCI_BASE_ADDRESS_0 + 4 * i, 4));
+	/* The image frozen before placement: no BAR, VF BAR or Interrupt Line assigned. */
+	memcpy(d->cfg, d->reset_cfg, sizeof(d->cfg));
 out:
 	pthread_mutex_unlock(&h->lock);
 	return ret;
