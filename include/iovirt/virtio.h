@@ -95,6 +95,7 @@ struct virtio_dev {
 	u32 config_size;		/* bytes of device config space */
 	u64 host_features;		/* offered */
 	u64 driver_features;		/* as the driver writes them */
+	bool driver_features_hi;	/* driver set bits ≥ 64 (never offered) */
 	u64 features;			/* negotiated: valid from FEATURES_OK on */
 	u8 status;			/* device_status; NEEDS_RESET set atomically */
 	u8 config_generation;		/* bumped on every config change */
@@ -170,10 +171,12 @@ int virtio_dev_queue_irqfd(struct virtio_dev *vd, unsigned q);
 /*
  * An I/O thread: one evloop, one pthread. Devices add their kick/back-end fds
  * before virtio_iothread_start() and stop it in ops->reset. Optional adaptive
- * polling: when poll_ns > 0, after work the thread calls poll_fn for up to
- * poll_ns before sleeping in epoll (poll_fn returns true when it found work).
+ * polling: when poll_ns > 0, after waking the thread calls poll_fn(opaque,
+ * false) until it has found no work for poll_ns (guest notifications stay off
+ * meanwhile); then poll_fn(opaque, true) re-enables them and re-checks: true
+ * there means work arrived and polling goes on, false lets the thread sleep.
  */
-typedef bool (*virtio_poll_fn)(void *opaque);
+typedef bool (*virtio_poll_fn)(void *opaque, bool sleeping);
 
 struct virtio_iothread {
 	struct evloop loop;
