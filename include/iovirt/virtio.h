@@ -221,7 +221,9 @@ int virtio_mmio_create(struct vm *vm, struct virtio_dev *vd) __must_check;
 
 int virtio_blk_create(struct vm *vm, const struct disk_config *dc, unsigned index) __must_check;
 int virtio_net_create(struct vm *vm, const struct net_config *nc, unsigned index) __must_check;
-int virtio_console_create(struct vm *vm, int in_fd, int out_fd) __must_check;
+struct console;
+/* virtio-console on a console back-end (attached as its port). */
+int virtio_console_create(struct vm *vm, struct console *con) __must_check;
 int virtio_rng_create(struct vm *vm) __must_check;
 
 #endif

@@ -522,6 +522,7 @@ static void vp_destroy(void *opaque)
 	struct virtio_pci *vp = opaque;
 
 	virtio_dev_write_status(vp->vd, 0);
+	pci_unregister(&vp->pci);
 	pthread_mutex_lock(&vp->lock);
 	vp_unbind_ioeventfds(vp);
 	pthread_mutex_unlock(&vp->lock);
@@ -591,10 +592,16 @@ int virtio_pci_create(struct vm *vm, struct virtio_dev *vd)
 		goto err_msix;
 	/* The PCI_CFG window: bar, offset, length and data are the driver's to write. */
 	vp->pci_cfg_cap = (u8)off;
-	vp->pci.wmask[off + VIRTIO_PCI_CAP_BAR] = 0xff;
-	memset(vp->pci.wmask + off + VIRTIO_PCI_CAP_OFFSET, 0xff, 8);
-	memset(vp->pci.wmask + off + offsetof(struct virtio_pci_cfg_cap, pci_cfg_data), 0xff, 4);
+	pci_set_wmask(&vp->pci, (u16)(off + VIRTIO_PCI_CAP_BAR), 1, 0xff);
+	pci_set_wmask(&vp->pci, (u16)(off + VIRTIO_PCI_CAP_OFFSET), 4, 0xffffffff);
+	pci_set_wmask(&vp->pci, (u16)(off + VIRTIO_PCI_CAP_LENGTH), 4, 0xffffffff);
+	pci_set_wmask(&vp->pci, (u16)(off + offsetof(struct virtio_pci_cfg_cap, pci_cfg_data)), 4,
+		      0xffffffff);
 	pci_claim_cfg(&vp->pci, (u16)(off + offsetof(struct virtio_pci_cfg_cap, pci_cfg_data)), 4);
+	/* On the PCIe root bus as an integrated endpoint, like the host's other functions. */
+	ret = pci_add_pcie_cap(&vp->pci);
+	if (ret < 0)
+		goto err_msix;
 
 	virtio_dev_set_transport(vd, &vp_transport_ops, vp, &vp->pci.dma);
 	ret = pci_register(vm->pci, &vp->pci, -1);
@@ -602,9 +609,9 @@ int virtio_pci_create(struct vm *vm, struct virtio_dev *vd)
 		goto err_msix;
 	ret = vm_add_device(vm, &vp_vm_ops, vp);
 	if (ret) {
-		/* On the bus already: leave it to the host bridge; the VM does not start. */
 		pr_err("%s: too many devices", vd->name);
-		return ret;
+		pci_unregister(&vp->pci);
+		goto err_msix;
 	}
 	return 0;
 
