@@ -23,6 +23,7 @@
 
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
+#include <linux/virtio_ring.h>
 #include <pthread.h>
 
 #include "dma.h"
@@ -40,7 +41,7 @@ struct vm;
 /* Feature bits every iovirt device offers (added by virtio_dev_init). */
 #define VIRTIO_COMMON_FEATURES                                                                     \
 	(BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_F_ACCESS_PLATFORM) |                             \
-	 BIT64(29 /* VIRTIO_RING_F_EVENT_IDX */) | BIT64(28 /* VIRTIO_RING_F_INDIRECT_DESC */))
+	 BIT64(VIRTIO_RING_F_EVENT_IDX) | BIT64(VIRTIO_RING_F_INDIRECT_DESC))
 
 struct virtio_dev;
 

@@ -204,8 +204,8 @@ static void dev_activate_locked(struct virtio_dev *vd)
 		struct virtq_config c = {
 			.size = q->size,
 			.packed = packed,
-			.event_idx = virtio_has_feature(vd, 29 /* VIRTIO_RING_F_EVENT_IDX */),
-			.indirect = virtio_has_feature(vd, 28 /* VIRTIO_RING_F_INDIRECT_DESC */),
+			.event_idx = virtio_has_feature(vd, VIRTIO_RING_F_EVENT_IDX),
+			.indirect = virtio_has_feature(vd, VIRTIO_RING_F_INDIRECT_DESC),
 			.desc_addr = q->desc,
 			.driver_addr = q->driver,
 			.device_addr = q->device,
