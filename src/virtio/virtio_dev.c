@@ -169,8 +169,9 @@ static bool features_acceptable(struct virtio_dev *vd, u8 status)
 		return false;
 	}
 	if ((f & ~vd->host_features) || vd->driver_features_hi) {
-		dev_warn_rl(&vd->rl, vd->name, "driver accepted features not offered (0x%llx): "
-			    "FEATURES_OK refused", (unsigned long long)(f & ~vd->host_features));
+		dev_warn_rl(&vd->rl, vd->name, "driver accepted features not offered (0x%llx%s): "
+			    "FEATURES_OK refused", (unsigned long long)(f & ~vd->host_features),
+			    vd->driver_features_hi ? " and bits above 63" : "");
 		return false;
 	}
 	if (!(f & BIT64(VIRTIO_F_VERSION_1))) {
@@ -286,7 +287,7 @@ bool virtio_dev_queue_writable(struct virtio_dev *vd, unsigned q)
 		return false;
 	/* §4.1.4.3.2: configure before enabling; nothing changes under a running device. */
 	if (vd->queues[q].enabled || (virtio_dev_read_status(vd) & VIRTIO_CONFIG_S_DRIVER_OK)) {
-		dev_warn_rl(&vd->rl, vd->name, "queue %u changed while enabled: ignored", q);
+		dev_warn_rl(&vd->rl, vd->name, "queue %u changed after enabling: ignored", q);
 		return false;
 	}
 	return true;
