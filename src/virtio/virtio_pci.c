@@ -513,7 +513,8 @@ static int vp_add_cap(struct pci_dev *d, u8 type, u32 off, u32 len, const void *
 
 	/* pci_add_cap writes the id/next header itself: the body starts at cap_len. */
 	memcpy(body, (u8 *)&cap + 2, sizeof(cap) - 2);
-	memcpy(body + sizeof(cap) - 2, extra, extra_len);
+	if (extra_len)
+		memcpy(body + sizeof(cap) - 2, extra, extra_len);
 	return pci_add_cap(d, PCI_CAP_ID_VNDR, body, (u8)(sizeof(cap) - 2 + extra_len));
 }
 
