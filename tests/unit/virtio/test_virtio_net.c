@@ -23,6 +23,7 @@
 
 #include "vdrv.h"
 #include "iovirt/config.h"
+#include "iovirt/tap.h"
 
 #define TAP "vnettest0"
 #define RINGS 0x100000ull
