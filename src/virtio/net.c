@@ -217,8 +217,10 @@ static void rx_deliver(struct net_pair *p, size_t n)
 	unsigned k = 0;
 	u16 nbuf;
 
-	while (left && k < p->nstash)
-		left -= MIN(left, p->stash[k++].elem.in_len);
+	while (left && k < p->nstash) {
+		left -= MIN(left, p->stash[k].elem.in_len);
+		k++;
+	}
 	nbuf = cpu_to_le16((u16)k);
 	/* num_buffers (§5.1.6.4); 1 without MRG_RXBUF. The tap leaves it alone. */
 	virtio_iov_from_buf(b0->iov + b0->elem.out_num, b0->elem.in_num,

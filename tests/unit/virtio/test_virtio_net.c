@@ -324,7 +324,9 @@ static void test_bad_config(struct pci_fixture *f)
 	CHECK_EQ(virtio_net_create(&f->vm, &nc, 5), -EINVAL);
 	nc.queues = 2;
 	nc.tap = NULL;
-	nc.tap_fd = 0; /* stdin is no tap */
+	nc.tap_fd = 0; /* one queue only */
+	CHECK_EQ(virtio_net_create(&f->vm, &nc, 5), -EINVAL);
+	nc.queues = 1; /* and stdin is no tap */
 	CHECK(virtio_net_create(&f->vm, &nc, 5) < 0);
 	nc.tap_fd = -1;
 	CHECK_EQ(virtio_net_create(&f->vm, &nc, 5), -EINVAL);
