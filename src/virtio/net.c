@@ -90,6 +90,7 @@ struct virtio_net {
 	u8 mac[6];
 	unsigned mtu;			/* of the tap, sizes the RX stash without GSO */
 	u64 rx_need;			/* bytes a frame may need (atomic: ctrl thread changes it) */
+	bool tap_attached[NET_MAX_PAIRS];	/* tap queue i takes packets (ctrl thread) */
 	/* Guards config (the MAC changes from the ctrl thread; vCPUs read it). */
 	pthread_mutex_t cfg_lock;
 	struct virtio_net_config config;
@@ -381,19 +382,35 @@ static void pair_tap_event(void *opaque, u32 events)
 
 /* --- Control queue --- */
 
+/* Steer the tap's packets to its first n queues only (a detached queue gets none). */
+static void net_tap_queues(struct virtio_net *net, unsigned n)
+{
+	if (net->tap.nr_queues < 2)
+		return;
+	for (unsigned i = 0; i < net->tap.nr_queues; i++) {
+		bool on = i < n;
+		int ret;
+
+		if (net->tap_attached[i] == on)
+			continue;
+		ret = tap_set_queue_enabled(&net->tap, i, on);
+		if (ret)
+			pr_warn("%s: tap queue %u %s: %s", net->vd.name, i,
+				on ? "attach" : "detach", strerror(-ret));
+		else
+			net->tap_attached[i] = on;
+	}
+}
+
 /* Make what a control command changed true on the tap and in config space. */
 static void ctrl_apply(struct virtio_net *net)
 {
 	struct net_ctrl_state *s = &net->ctrl;
 
-	if (s->pairs_changed && net->tap.nr_queues > 1) {
-		for (unsigned i = 0; i < net->max_pairs; i++) {
-			int ret = tap_set_queue_enabled(&net->tap, i, i < s->pairs);
-
-			if (ret)
-				pr_warn("%s: tap queue %u: %s", net->vd.name, i, strerror(-ret));
+	if (s->pairs_changed) {
+		net_tap_queues(net, s->pairs);
+		for (unsigned i = 0; i < net->max_pairs; i++)
 			__atomic_store_n(&net->pairs[i].active, i < s->pairs, __ATOMIC_RELEASE);
-		}
 	}
 	if (s->offloads_changed) {
 		int ret = tap_set_offload(&net->tap, net_tun_offloads(s->guest_offloads));
@@ -547,10 +564,7 @@ static int net_activate(struct virtio_dev *vd)
 		return ret;
 	}
 	/* §5.1.6.5.5: after reset only the first pair is in use. */
-	if (net->tap.nr_queues > 1)
-		for (unsigned i = 0; i < net->tap.nr_queues; i++)
-			if (tap_set_queue_enabled(&net->tap, i, i == 0))
-				pr_debug("%s: tap queue %u attach/detach failed", vd->name, i);
+	net_tap_queues(net, 1);
 	for (unsigned i = 0; i < net->max_pairs; i++) {
 		ret = pair_start(net, i);
 		if (ret) {
@@ -706,6 +720,7 @@ int virtio_net_create(struct vm *vm, const struct net_config *nc, unsigned index
 		net->pairs[i].idx = i;
 		net->pairs[i].tapfd = net->tap.fds[i];
 		net->pairs[i].rl = (struct ratelimit)RATELIMIT_INIT;
+		net->tap_attached[i] = true;	/* TUNSETIFF attaches every queue it opens */
 	}
 	memcpy(net->config.mac, net->mac, 6);
 	net->config.status = cpu_to_le16(VIRTIO_NET_S_LINK_UP);
