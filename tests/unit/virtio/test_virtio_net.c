@@ -231,7 +231,8 @@ static u8 ctrl(struct vdrv *v, u8 class, u8 cmd, const void *data, u32 len)
 
 	p[0] = class;
 	p[1] = cmd;
-	memcpy(p + 0x10, data, len);
+	if (len)
+		memcpy(p + 0x10, data, len);
 	p[0x800] = 0xee;
 	if (len) {
 		id = vdrv_add(v, CTRLQ, b, 3);
