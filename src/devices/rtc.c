@@ -173,7 +173,8 @@ static s64 rtc_regs_to_ns(const struct rtc *r, s64 ns)
 	unsigned century = rtc_from_reg(r, r->cmos[RTC_CENTURY]);
 	time_t t;
 
-	if (century < 19 || century > 99)
+	/* s64 nanoseconds reach 2262: keep to the centuries a PC clock can hold. */
+	if (century < 19 || century > 21)
 		century = year < 70 ? 20 : 19;
 	tm.tm_sec = (int)(rtc_from_reg(r, r->cmos[RTC_SECONDS]) % 60);
 	tm.tm_min = (int)(rtc_from_reg(r, r->cmos[RTC_MINUTES]) % 60);
@@ -182,6 +183,8 @@ static s64 rtc_regs_to_ns(const struct rtc *r, s64 ns)
 	tm.tm_mon = (int)(MAX(rtc_from_reg(r, r->cmos[RTC_MONTH]) % 13, 1u) - 1);
 	tm.tm_year = (int)(century * 100 + year) - 1900;
 	t = timegm(&tm);
+	if (t < 0)
+		t = 0;	/* 1900-1969: before what the s64 offset arithmetic expects */
 	return (s64)t * NSEC_PER_SEC + (ns - floor_div(ns, NSEC_PER_SEC) * NSEC_PER_SEC);
 }
 
