@@ -8,6 +8,7 @@
 #include "iovirt/devices.h"
 #include "iovirt/layout.h"
 #include "iovirt/log.h"
+#include "iovirt/pci.h"
 #include "iovirt/vm.h"
 #include "iovirt/x86.h"
 
@@ -44,16 +45,26 @@ static int machine_create_legacy(struct vm *vm)
 
 int machine_create(struct vm *vm)
 {
+	struct acpi_config acpi;
 	int ret;
 
 	ret = machine_create_legacy(vm);
 	if (ret)
 		return ret;
 
+	/* The PCIe host bridge first: every PCI device registers on it. */
+	ret = pci_host_create(vm);
+	if (ret) {
+		pr_err("pci-host: %s", strerror(-ret));
+		return ret;
+	}
 	ret = acpi_pm_create(vm);
 	if (ret) {
 		pr_err("acpi-pm: %s", strerror(-ret));
 		return ret;
 	}
-	return 0;
+
+	/* Last: the ACPI tables describe every device created above. */
+	acpi_config_init(&acpi, vm);
+	return acpi_tables_install(vm, &acpi);
 }
