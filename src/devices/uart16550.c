@@ -192,7 +192,13 @@ static u8 uart_read_reg(struct uart *u, unsigned off)
 		if (u->lcr & UART_LCR_DLAB)
 			return u->dll;
 		v = uart_rx_pop(u);
-		uart_rx_room_changed(u);
+		/*
+		 * Ask for more once half the FIFO is free, not at every byte: the
+		 * back-end then refills 8+ bytes per wake-up while the guest
+		 * still reads the other half.
+		 */
+		if (u->rx_count <= uart_rx_cap(u) / 2)
+			uart_rx_room_changed(u);
 		return v;
 	case UART_IER:
 		return (u->lcr & UART_LCR_DLAB) ? u->dlm : u->ier;
