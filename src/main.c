@@ -13,6 +13,7 @@
 
 #include "iovirt/config.h"
 #include "iovirt/log.h"
+#include "iovirt/qtest.h"
 #include "iovirt/vm.h"
 #include "iovirt/x86.h"
 
@@ -109,10 +110,8 @@ int main(int argc, char **argv)
 	if (ret)
 		return 2;
 	log_set_level(cfg.log_level);
-	if (cfg.qtest) {
-		fprintf(stderr, "iovirt: --qtest: the device harness is not built yet\n");
-		return 2;
-	}
+	if (cfg.qtest)
+		return qtest_main(&cfg);
 	if (cfg.console == CONSOLE_SERIAL || cfg.console == CONSOLE_VIRTIO)
 		term_raw();
 	for (bool first = true;; first = false) {

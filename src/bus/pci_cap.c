@@ -100,8 +100,8 @@ int pci_add_ext_cap(struct pci_dev *d, u16 id, u8 version, const void *body, u16
 
 int pci_add_pcie_cap(struct pci_dev *d)
 {
-	/* Version 2 layout up to Slot Status 2 (PCI_CAP_EXP_ENDPOINT_SIZEOF_V2). */
-	u8 body[PCI_CAP_EXP_ENDPOINT_SIZEOF_V2 - 2] = { 0 };
+	/* The whole version 2 structure, through Slot Status 2 (§7.5.3). */
+	u8 body[PCI_EXP_SLTSTA2 + 2 - 2] = { 0 };
 	int off;
 
 	if (d->pcie_cap)

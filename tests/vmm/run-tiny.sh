@@ -71,6 +71,10 @@ expect "bad cmdline is caught by the guest" 1 "triple fault" -- run --kernel "$g
 head -c 20000000 /dev/zero > "$tmp/big"
 expect "initrd too big for memory" 2 "too small for the kernel and initrd" -- run --kernel "$g/poweroff.bzimage" --memory 16M --initrd "$tmp/big"
 
+# The ACPI tables as a guest walks them, ending in S5 through the FADT's sleep register.
+expect "guest walks the ACPI tables and powers off" 0 "" -- run --kernel "$g/acpi_tables.bzimage"
+expect "ACPI tables with 8 vCPUs and high memory" 0 "" -- run --kernel "$g/acpi_tables.bzimage" --cpus 8 --memory 5G
+
 # The serial console reaches stdout.
 expect "serial output" 0 "" -- run --kernel "$g/serial_hello.bzimage"
 grep -q "hello from the guest" "$tmp/out" && pass "serial output on stdout" || fail "serial output: '$(cat "$tmp/out")'"

@@ -6,6 +6,7 @@
  */
 #include "iovirt/acpi.h"
 #include "iovirt/devices.h"
+#include "iovirt/edu.h"
 #include "iovirt/layout.h"
 #include "iovirt/log.h"
 #include "iovirt/pci.h"
@@ -62,6 +63,13 @@ int machine_create(struct vm *vm)
 	if (ret) {
 		pr_err("acpi-pm: %s", strerror(-ret));
 		return ret;
+	}
+	if (vm->cfg->edu) {
+		ret = edu_create(vm);
+		if (ret) {
+			pr_err("edu: %s", strerror(-ret));
+			return ret;
+		}
 	}
 
 	/* Last: the ACPI tables describe every device created above. */

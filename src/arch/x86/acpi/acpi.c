@@ -86,8 +86,7 @@ int acpi_config_add_platform(struct acpi_config *c, u64 base, u64 size, u32 gsi,
  */
 static int acpi_config_check(const struct acpi_config *c)
 {
-	/* Which GSIs are taken, and by whom: 1 legacy ISA, 2 PCI INTx, 3 platform. */
-	u8 owner[ACPI_IOAPIC_PINS] = { 0 };
+	enum { FREE, ISA, PCI_INTX, PLATFORM } owner[ACPI_IOAPIC_PINS] = { FREE };
 
 	if (c->ncpus < 1 || c->ncpus > ACPI_MAX_CPUS)
 		return -EINVAL;
@@ -96,21 +95,24 @@ static int acpi_config_check(const struct acpi_config *c)
 		return -EINVAL;
 	if (!c->intx_gsi)
 		return -EINVAL;
-	owner[2] = 1;	/* the timer, ISA IRQ 0 (MADT override) */
+	owner[ACPI_GSI_TIMER] = ISA;	/* the MADT's IRQ 0 override */
 	if (c->com1)
-		owner[IRQ_COM1] = 1;
+		owner[IRQ_COM1] = ISA;
 	if (c->i8042)
-		owner[1] = 1;
+		owner[ACPI_ISA_IRQ_KEYBOARD] = ISA;
 	if (c->rtc)
-		owner[IRQ_RTC] = 1;
-	for (unsigned slot = 0; slot < 32; slot++) {
+		owner[IRQ_RTC] = ISA;
+	for (unsigned slot = 0; slot < ACPI_PCI_SLOTS; slot++) {
 		for (unsigned pin = 0; pin < 4; pin++) {
 			unsigned gsi = c->intx_gsi(slot, pin);
 
-			/* INTx lines are shared by design; only never with ISA or platform. */
-			if (gsi >= ACPI_IOAPIC_PINS || gsi < 16 || owner[gsi] == 1)
+			/*
+			 * INTx lines are level-triggered, active-low and shared by
+			 * design (PCI 3.0 §2.2.6), so never on an ISA (edge) input.
+			 */
+			if (gsi >= ACPI_IOAPIC_PINS || gsi < 16 || owner[gsi] == ISA)
 				return -EINVAL;
-			owner[gsi] = 2;
+			owner[gsi] = PCI_INTX;
 		}
 	}
 	if (c->nr_platform > ACPI_MAX_PLATFORM_DEVICES)
@@ -118,9 +120,10 @@ static int acpi_config_check(const struct acpi_config *c)
 	for (unsigned i = 0; i < c->nr_platform; i++) {
 		const struct acpi_platform_dev *d = &c->platform[i];
 
-		if (!platform_ok(d) || owner[d->gsi] || d->gsi == 0 || d->gsi == 2)
+		/* Exclusive interrupts: one device per GSI, and not the ISA timer's pins. */
+		if (!platform_ok(d) || owner[d->gsi] != FREE || d->gsi == 0)
 			return -EINVAL;
-		owner[d->gsi] = 3;
+		owner[d->gsi] = PLATFORM;
 	}
 	if (c->dmar && (c->dmar_haw < 32 || c->dmar_haw > 64))
 		return -EINVAL;

@@ -130,13 +130,12 @@ unsigned aml_pkglen_encode(u32 len, u8 out[4])
 
 unsigned aml_pkglen_size(size_t content)
 {
-	for (unsigned n = 1; n <= 4; n++) {
-		size_t total = content + n;
-		size_t limit = n == 1 ? 0x40 : n == 2 ? 0x1000 : n == 3 ? 0x100000 : AML_PKGLEN_MAX + 1ull;
+	/* The largest total length each width holds (§20.2.4). */
+	static const u64 max[4] = { 0x3f, 0xfff, 0xfffff, AML_PKGLEN_MAX };
 
-		if (total < limit)
+	for (unsigned n = 1; n <= 4; n++)
+		if (content + n <= max[n - 1])
 			return n;
-	}
 	return 0;
 }
 

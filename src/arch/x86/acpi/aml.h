@@ -151,9 +151,11 @@ void aml_resource_end(struct aml *a);
 void aml_res_word_bus(struct aml *a, u16 min, u16 max);
 /* WordIO(ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange, 0, min, max, 0, len) */
 void aml_res_word_io(struct aml *a, u16 min, u16 max);
-/* DWordMemory(ResourceProducer, PosDecode, MinFixed, MaxFixed, cache, ReadWrite, 0, min, max, 0, len) */
+/* DWordMemory(ResourceProducer, PosDecode, MinFixed, MaxFixed, cache, ReadWrite|ReadOnly,
+ *             0, min, max, 0, len) */
 void aml_res_dword_memory(struct aml *a, enum aml_mem_cache cache, bool rw, u32 min, u32 max);
-/* QWordMemory(ResourceProducer, PosDecode, MinFixed, MaxFixed, cache, ReadWrite, 0, min, max, 0, len) */
+/* QWordMemory(ResourceProducer, PosDecode, MinFixed, MaxFixed, cache, ReadWrite|ReadOnly,
+ *             0, min, max, 0, len) */
 void aml_res_qword_memory(struct aml *a, enum aml_mem_cache cache, bool rw, u64 min, u64 max);
 /* IO(Decode16, min, max, align, len) */
 void aml_res_io(struct aml *a, u16 min, u16 max, u8 align, u8 len);

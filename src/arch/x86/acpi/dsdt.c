@@ -19,7 +19,6 @@
 #include "tables.h"
 
 #define DSDT_REVISION 2		/* 64-bit integers */
-#define PCI_SLOTS 32
 
 /* PCI Firmware Specification 3.3 §4.5.1: the _OSC UUID for PCI host bridges. */
 #define PCI_HOST_OSC_UUID "33DB4D5B-1FF7-401C-9657-7441C03DD766"
@@ -187,7 +186,7 @@ static void dsdt_pci_prt(const struct acpi_config *c, struct aml *a)
 {
 	aml_name(a, "_PRT");
 	aml_package_begin(a);
-	for (unsigned slot = 0; slot < PCI_SLOTS; slot++) {
+	for (unsigned slot = 0; slot < ACPI_PCI_SLOTS; slot++) {
 		for (unsigned pin = 0; pin < 4; pin++) {
 			aml_package_begin(a);
 			aml_int(a, ((u64)slot << 16) | 0xffff);	/* any function of the slot */
@@ -263,7 +262,7 @@ static void dsdt_legacy(const struct acpi_config *c, struct aml *a)
 		static const u16 port[] = { PIO_I8042_DATA, PIO_I8042_CMD };
 		static const u8 len[] = { 1, 1 };
 
-		dsdt_isa_device(a, "PS2K", "PNP0303", 0, port, len, 2, 1);
+		dsdt_isa_device(a, "PS2K", "PNP0303", 0, port, len, 2, ACPI_ISA_IRQ_KEYBOARD);
 	}
 	if (c->rtc) {
 		static const u16 port[] = { PIO_RTC };

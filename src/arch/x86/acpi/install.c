@@ -15,18 +15,6 @@
 #include "iovirt/pci.h"
 #include "iovirt/vm.h"
 
-/*
- * The PCI host (pci_host.c) owns INTx routing and defines pci_host_intx_gsi().
- * This weak definition, the same documented swizzle (PCI-to-PCI Bridge spec
- * §9.1: pin + slot, modulo 4, onto GSIs 16..19), only lets the tables be
- * built in a binary that has no PCI host linked in; the host's definition
- * replaces it wherever it exists.
- */
-__attribute__((weak)) unsigned pci_host_intx_gsi(unsigned slot, unsigned pin)
-{
-	return IRQ_PCI_INTX_FIRST + (slot + pin) % 4;
-}
-
 /* True when a device on the PIO bus claims `port`. */
 static bool pio_claimed(struct bus *b, u64 port)
 {

@@ -86,7 +86,7 @@ int acpi_build_madt(const struct acpi_config *c, struct aml *out)
 	 * active-high, except where an override says otherwise. The PIT's
 	 * IRQ 0 arrives on IOAPIC pin 2 (as on every PC, and in KVM's routing).
 	 */
-	madt_override(out, 0, 2, MPS_INTI_POLARITY_HIGH | MPS_INTI_TRIGGER_EDGE);
+	madt_override(out, 0, ACPI_GSI_TIMER, MPS_INTI_POLARITY_HIGH | MPS_INTI_TRIGGER_EDGE);
 	/*
 	 * A level-triggered platform device on an ISA-range GSI needs its
 	 * override, or the guest programs the pin edge-triggered.

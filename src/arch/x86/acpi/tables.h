@@ -261,6 +261,12 @@ _Static_assert(sizeof(struct dmar_device_scope) == 8, "device scope size");
 
 /* The IOAPIC's ID in the MADT (and the DMAR device scope). */
 #define ACPI_IOAPIC_ID 0
+/* The IOAPIC input ISA IRQ 0 (the PIT) is wired to, as on every PC. */
+#define ACPI_GSI_TIMER 2
+/* The i8042's keyboard interrupt (ISA IRQ 1). */
+#define ACPI_ISA_IRQ_KEYBOARD 1
+/* Devices on the root bus: the _PRT has a row for each slot and pin. */
+#define ACPI_PCI_SLOTS 32
 
 /* Fill a table header (checksum left 0; acpi.c sums the table once it is placed). */
 void acpi_header_init(struct acpi_header *h, const char sig[4], u32 len, u8 rev);
