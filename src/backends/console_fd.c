@@ -287,6 +287,10 @@ int console_fd_create(struct evloop *loop, int in_fd, int out_fd, const char *na
 			 * kicks alone (attach, then each "room again") drive it.
 			 */
 			pr_debug("%s: input fd %d is not pollable: read as room allows", name, in_fd);
+		} else if (ret == -EBADF) {
+			/* No stdin at all (closed by whoever started us): no input. */
+			pr_debug("%s: input fd %d is not open; no guest input", name, in_fd);
+			f->in_fd = -1;
 		} else if (ret) {
 			goto err_loop;
 		} else {

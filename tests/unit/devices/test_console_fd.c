@@ -204,12 +204,20 @@ static void test_unpollable(void)
 	CHECK_EQ(evloop_run_once(&l, 20), 0);	/* EOF: nothing more to do */
 	CHECK_EQ(console_write(c, "ok", 2), 0);
 	CHECK_EQ(unread(sv[0]), 2);
+	{
+		char junk[8];
+
+		CHECK_EQ(read(sv[0], junk, 2), 2);
+	}
 	console_detach(c);
 	console_destroy(c);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
-	/* No input at all. */
+	/* No input at all, or a closed input fd. */
 	CHECK_EQ(console_fd_create(&l, -1, sv[1], "t", &c), 0);
+	console_destroy(c);
+	CHECK_EQ(console_fd_create(&l, 1000, sv[1], "t", &c), 0);
+	CHECK_EQ(console_write(c, "x", 1), 0);
 	console_destroy(c);
 	/* A bad output fd is refused at creation. */
 	CHECK(console_fd_create(&l, -1, -1, "t", &c) < 0);
