@@ -5,6 +5,7 @@
  * put in raw mode while the guest runs and restored on every way out.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "iovirt/config.h"
 #include "iovirt/log.h"
+#include "iovirt/qtest.h"
 #include "iovirt/vm.h"
 #include "iovirt/x86.h"
 
@@ -51,11 +53,14 @@ static void term_raw(void)
 	tcsetattr(STDIN_FILENO, TCSANOW, &tio);
 }
 
-/* Build and run the VM once; returns how it stopped. */
-static enum vm_stop run_once(const struct vm_config *cfg)
+/*
+ * Build and run the VM once; returns how it stopped, or -1 when it could not
+ * be built (bad input: a missing file, too little memory, no KVM).
+ */
+static int run_once(const struct vm_config *cfg)
 {
 	struct vm vm;
-	enum vm_stop why = VM_STOP_ERROR;
+	int why = -1;
 
 	if (vm_create(&vm, cfg))
 		goto out;
@@ -80,11 +85,27 @@ out:
 	return why;
 }
 
+/*
+ * A closed stdin/stdout/stderr would be reused by the next open() (the epoll
+ * fd, guest memory...) and then read or written as the console: park
+ * /dev/null on any of them that is closed.
+ */
+static void stdio_fds_ensure(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			exit(2);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct vm_config cfg;
 	int ret;
 
+	stdio_fds_ensure();
 	if (argc >= 2 && !strcmp(argv[1], "run")) {
 		ret = cli_parse(argc - 1, argv + 1, &cfg);
 	} else if (argc >= 2 && argv[1][0] == '-') {
@@ -106,20 +127,20 @@ int main(int argc, char **argv)
 	if (ret)
 		return 2;
 	log_set_level(cfg.log_level);
-	if (cfg.qtest) {
-		fprintf(stderr, "iovirt: --qtest: the device harness is not built yet\n");
-		return 2;
-	}
+	if (cfg.qtest)
+		return qtest_main(&cfg);
 	if (cfg.console == CONSOLE_SERIAL || cfg.console == CONSOLE_VIRTIO)
 		term_raw();
-	for (;;) {
-		enum vm_stop why = run_once(&cfg);
+	for (bool first = true;; first = false) {
+		int why = run_once(&cfg);
 
 		if (why == VM_STOP_RESET && !cfg.no_reboot) {
 			pr_info("rebooting");
 			continue;
 		}
 		term_restore();
+		if (why < 0)
+			return first ? 2 : 1;
 		return why == VM_STOP_ERROR ? 1 : 0;
 	}
 }
