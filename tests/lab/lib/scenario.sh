@@ -139,7 +139,7 @@ lab_vmm_run() {
 					_con="-serial none -device virtio-serial-pci -chardev stdio,id=con0"
 					_con="$_con -device virtconsole,chardev=con0" ;;
 				--console=serial) ;;
-				--disk=*) _q="$_q -drive file=${_a%%,*},if=virtio,format=raw,cache=none" ;;
+				--disk=*) _q="$_q -drive file=${_a%%,*},if=virtio,format=raw" ;;
 				--net=tap=*)
 					_t=${_a#tap=}
 					_q="$_q -netdev tap,id=n$_n,ifname=${_t%%,*},script=no,downscript=no"
