@@ -433,6 +433,36 @@ static void test_init_checks(void)
 				"t"), -EFAULT);
 	CHECK_EQ(virtq_init_hva(&f.vq, &cfg, &f.dma, NULL, fx_host(&f, f.m.driver_gpa, 1),
 				fx_host(&f, f.m.device_gpa, 1), "t"), -EFAULT);
+	cfg.size = 32769;
+	CHECK_EQ(virtq_init_hva(&f.vq, &cfg, &f.dma, fx_host(&f, f.m.desc_gpa, 1),
+				fx_host(&f, f.m.driver_gpa, 1), fx_host(&f, f.m.device_gpa, 1),
+				"t"), -EINVAL);
+	CHECK_EQ(f.vq.error, VIRTQ_ERR_QUEUE_SIZE);
+	fx_fini(&f);
+}
+
+/* Device bugs on push: an id never popped, or more descriptors than in flight. */
+static void test_used_id(void)
+{
+	struct virtq_elem bogus;
+	struct fx f;
+
+	fx_init(&f, 8, MOCK_VQ_PACKED);
+	addn(&f, 2, 8);
+	CHECK_EQ(fx_pop(&f), 1);
+	bogus = f.e;
+	bogus.ndescs = 3; /* only 2 are in flight */
+	virtq_push(&f.vq, &bogus, 0);
+	CHECK_EQ(f.vq.error, VIRTQ_ERR_USED_ID);
+	virtq_flush(&f.vq);
+	CHECK_EQ(f.m.pdesc[0].flags & USED_F, 0); /* nothing published */
+	fx_fini(&f);
+
+	fx_init(&f, 8, MOCK_VQ_PACKED);
+	virtq_elem_init(&bogus, NULL, 0);
+	bogus.ndescs = 1;
+	virtq_push(&f.vq, &bogus, 0); /* nothing in flight */
+	CHECK_EQ(f.vq.error, VIRTQ_ERR_USED_ID);
 	fx_fini(&f);
 }
 
@@ -447,5 +477,6 @@ int main(void)
 	test_base();
 	test_iommu();
 	test_init_checks();
+	test_used_id();
 	return check_done();
 }

@@ -32,7 +32,9 @@ static void test_single(void)
 	int id;
 
 	fx_init(&f, 8, 0);
-	CHECK_EQ(fx_pop(&f), 0); /* empty */
+	f.e.id = 77;
+	CHECK_EQ(fx_pop(&f), 0); /* empty: the elem is left alone */
+	CHECK_EQ(f.e.id, 77);
 	memcpy(fx_host(&f, FX_DATA, 4), "ping", 4);
 	id = add1(&f, FX_DATA, 4, false);
 	CHECK_EQ(id, 0);
