@@ -13,6 +13,7 @@
 
 #include "iovirt/config.h"
 #include "iovirt/log.h"
+#include "iovirt/qtest.h"
 #include "iovirt/vm.h"
 #include "iovirt/x86.h"
 
@@ -51,11 +52,14 @@ static void term_raw(void)
 	tcsetattr(STDIN_FILENO, TCSANOW, &tio);
 }
 
-/* Build and run the VM once; returns how it stopped. */
-static enum vm_stop run_once(const struct vm_config *cfg)
+/*
+ * Build and run the VM once; returns how it stopped, or -1 when it could not
+ * be built (bad input: a missing file, too little memory, no KVM).
+ */
+static int run_once(const struct vm_config *cfg)
 {
 	struct vm vm;
-	enum vm_stop why = VM_STOP_ERROR;
+	int why = -1;
 
 	if (vm_create(&vm, cfg))
 		goto out;
@@ -106,20 +110,20 @@ int main(int argc, char **argv)
 	if (ret)
 		return 2;
 	log_set_level(cfg.log_level);
-	if (cfg.qtest) {
-		fprintf(stderr, "iovirt: --qtest: the device harness is not built yet\n");
-		return 2;
-	}
+	if (cfg.qtest)
+		return qtest_main(&cfg);
 	if (cfg.console == CONSOLE_SERIAL || cfg.console == CONSOLE_VIRTIO)
 		term_raw();
-	for (;;) {
-		enum vm_stop why = run_once(&cfg);
+	for (bool first = true;; first = false) {
+		int why = run_once(&cfg);
 
 		if (why == VM_STOP_RESET && !cfg.no_reboot) {
 			pr_info("rebooting");
 			continue;
 		}
 		term_restore();
+		if (why < 0)
+			return first ? 2 : 1;
 		return why == VM_STOP_ERROR ? 1 : 0;
 	}
 }

@@ -85,6 +85,12 @@ void msi_irq_destroy(struct msi_irq *m);
 int msi_irq_set(struct msi_irq *m, u64 addr, u32 data) __must_check;
 /* Raise it: an eventfd write; safe from any thread. */
 void msi_irq_fire(struct msi_irq *m);
+/*
+ * Detach (false) or re-attach (true) the eventfd from the GSI. While detached
+ * a write to efd (by another process holding it) only counts in the eventfd;
+ * MSI-X masking uses this for vectors whose fd was handed out.
+ */
+int msi_irq_attach(struct msi_irq *m, bool attach) __must_check;
 /* One-shot MSI without a route (rare paths: fault events). */
 int irq_msi_send(struct irq_router *r, u16 rid, u64 addr, u32 data);
 

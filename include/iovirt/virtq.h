@@ -156,6 +156,14 @@ void virtq_reset(struct virtq *vq);
 /* 1: a chain was popped into e; 0: nothing available (e untouched); -EIO: the queue is broken. */
 int virtq_pop(struct virtq *vq, struct virtq_elem *e) __must_check;
 /*
+ * vhost-user inflight resubmission (split rings): map the chain whose head is
+ * `head` exactly as virtq_pop would, without taking an avail entry — a
+ * restarted back-end hands out again the requests that were in flight.
+ * 1: popped into e; 0: not possible (packed ring, queue not ready, or as many
+ * chains in flight as the ring holds); -EIO: the chain is invalid (broken).
+ */
+int virtq_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e) __must_check;
+/*
  * Return a chain with `written` bytes written to its writable part (clamped to
  * in_len). Chains may be pushed in any order. Published by virtq_flush.
  */

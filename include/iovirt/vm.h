@@ -16,6 +16,7 @@
 #include "gmem.h"
 #include "irq.h"
 #include "types.h"
+#include "vclock.h"
 
 struct vcpu;
 struct pci_host;
@@ -52,6 +53,7 @@ struct vm {
 	struct vcpu **vcpus;
 	unsigned nr_vcpus;
 	struct evloop loop;	/* main I/O loop: console, timers, control */
+	struct vclock clock;	/* device time: host monotonic, or virtual under qtest */
 	pthread_t loop_thread;
 	bool loop_running;
 

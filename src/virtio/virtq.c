@@ -215,6 +215,19 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *e)
 	return virtq_split_pop(vq, e);
 }
 
+int virtq_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e)
+{
+	if (unlikely(vq->error))
+		return -EIO;
+	if (unlikely(!vq->ready) || vq->cfg.packed)
+		return 0;
+	e->out_num = 0;
+	e->in_num = 0;
+	e->out_len = 0;
+	e->in_len = 0;
+	return virtq_split_pop_head(vq, head, e);
+}
+
 /* A broken queue takes nothing back: the driver will reset the device anyway. */
 void virtq_push(struct virtq *vq, const struct virtq_elem *e, u32 written)
 {

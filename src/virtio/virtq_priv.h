@@ -94,6 +94,7 @@ int virtq_fail(struct virtq *vq, enum virtq_error err);
 /* Format-specific halves, called by virtq.c after its common checks. */
 void virtq_split_start(struct virtq *vq);
 int virtq_split_pop(struct virtq *vq, struct virtq_elem *e);
+int virtq_split_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e);
 void virtq_split_push(struct virtq *vq, const struct virtq_elem *e, u32 written);
 void virtq_split_flush(struct virtq *vq);
 bool virtq_split_should_notify(struct virtq *vq);

@@ -98,6 +98,24 @@ int virtq_split_pop(struct virtq *vq, struct virtq_elem *e)
 	return 1;
 }
 
+/* vhost-user inflight resubmission: a head the previous back-end popped, walked again. */
+int virtq_split_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e)
+{
+	enum virtq_error err;
+
+	if (vq->inflight >= vq->cfg.size)
+		return 0;
+	/* PEER: the head comes from the inflight area, which the front-end holds. */
+	if (head >= vq->cfg.size)
+		return virtq_fail(vq, VIRTQ_ERR_HEAD_RANGE);
+	err = virtq_split_walk(vq, head, e);
+	if (err)
+		return virtq_fail(vq, err);
+	e->id = head;
+	vq->inflight++;
+	return 1;
+}
+
 void virtq_split_push(struct virtq *vq, const struct virtq_elem *e, u32 written)
 {
 	struct vring_used_elem *u;

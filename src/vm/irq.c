@@ -175,6 +175,13 @@ void msi_irq_fire(struct msi_irq *m)
 		pr_debug("msi gsi %u: eventfd write: %d", m->gsi, errno);
 }
 
+int msi_irq_attach(struct msi_irq *m, bool attach)
+{
+	if (!m->gsi)
+		return -EINVAL;
+	return m->router->ops->irqfd(m->router->opaque, m->gsi, m->efd, attach);
+}
+
 int irq_msi_send(struct irq_router *r, u16 rid, u64 addr, u32 data)
 {
 	struct irq_route rt = { .type = IRQ_ROUTE_MSI, .rid = rid, .addr = addr, .data = data };

@@ -156,6 +156,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->kvm_fd = -1;
 	vm->vm_fd = -1;
 	gmem_init(&vm->gmem);
+	vclock_init(&vm->clock, cfg->qtest != NULL);
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	pthread_cond_init(&vm->stop_cond, NULL);
 	ret = bus_init(&vm->pio, "pio");
@@ -165,6 +166,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (ret)
 		return ret;
 	ret = evloop_init(&vm->loop, "main-loop");
+	if (ret)
+		return ret;
+	ret = vclock_attach(&vm->clock, &vm->loop);
 	if (ret)
 		return ret;
 	if (!cfg->qtest) {
@@ -273,6 +277,7 @@ void vm_destroy(struct vm *vm)
 		if (d->ops->destroy)
 			d->ops->destroy(d->dev);
 	}
+	vclock_destroy(&vm->clock);
 	evloop_destroy(&vm->loop);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);

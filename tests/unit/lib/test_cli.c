@@ -6,14 +6,20 @@
 #include "check.h"
 #include "iovirt/config.h"
 
+/* Copies of the arguments: cli_parse modifies device options in place and cfg points into them. */
+static char arg_store[32][128];
+
 static int parse(struct vm_config *cfg, const char *const *args)
 {
 	char *argv[32];
 	int argc = 0;
 
 	argv[argc++] = (char *)"run";
-	while (*args && argc < 31)
-		argv[argc++] = strdup(*args++);
+	while (*args && argc < 31) {
+		snprintf(arg_store[argc], sizeof(arg_store[argc]), "%s", *args++);
+		argv[argc] = arg_store[argc];
+		argc++;
+	}
 	argv[argc] = NULL;
 	return cli_parse(argc, argv, cfg);
 }
