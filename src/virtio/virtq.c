@@ -221,10 +221,6 @@ int virtq_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e)
 		return -EIO;
 	if (unlikely(!vq->ready) || vq->cfg.packed)
 		return 0;
-	e->out_num = 0;
-	e->in_num = 0;
-	e->out_len = 0;
-	e->in_len = 0;
 	return virtq_split_pop_head(vq, head, e);
 }
 

@@ -553,6 +553,35 @@ static void test_used_id(void)
 	fx_fini(&f);
 }
 
+/* vhost-user inflight resubmission: walk a given head again, no avail entry taken. */
+static void test_pop_head(void)
+{
+	struct fx f;
+	u32 len;
+	int id;
+
+	fx_init(&f, 8, 0);
+	id = add1(&f, FX_DATA, 32, true);
+	CHECK_EQ(fx_pop(&f), 1);
+	/* A restarted back-end resubmits it: same chain, nothing consumed. */
+	f.e.id = 0xffff;
+	CHECK_EQ(virtq_pop_head(&f.vq, (u16)id, &f.e), 1);
+	CHECK_EQ(f.e.id, id);
+	CHECK_EQ(f.e.in_len, 32);
+	CHECK_EQ(f.vq.last_avail_idx, 1);
+	CHECK_EQ(f.vq.inflight, 2);
+	virtq_push(&f.vq, &f.e, 32);
+	virtq_flush(&f.vq);
+	CHECK_EQ(mock_vq_get_used(&f.m, &len), id);
+	CHECK_EQ(virtq_pop_head(&f.vq, 8, &f.e), -EIO); /* PEER: head out of range */
+	CHECK_EQ(f.vq.error, VIRTQ_ERR_HEAD_RANGE);
+	fx_fini(&f);
+
+	fx_init(&f, 8, MOCK_VQ_PACKED);
+	CHECK_EQ(virtq_pop_head(&f.vq, 0, &f.e), 0); /* split only */
+	fx_fini(&f);
+}
+
 int main(void)
 {
 	test_single();
@@ -569,6 +598,7 @@ int main(void)
 	test_two_regions();
 	test_init_checks();
 	test_used_id();
+	test_pop_head();
 	CHECK_STREQ(virtq_error_str(VIRTQ_ERR_COUNT), "unknown virtqueue error");
 	return check_done();
 }
