@@ -144,7 +144,12 @@ static inline void virtq_elem_init(struct virtq_elem *e, struct iovec *iov, unsi
 	e->iov_max = iov_max;
 }
 
-/* Map the rings through dma (dma_map, host-contiguous) and reset the state. */
+/*
+ * Map the rings through dma (dma_map, host-contiguous) and reset the state.
+ * The struct must start zeroed (or reset): its warning rate limit survives
+ * re-init, so a guest resetting the device in a loop cannot flood the log.
+ * On failure vq->error says why and virtq_pop returns -EIO.
+ */
 int virtq_init(struct virtq *vq, const struct virtq_config *cfg, const struct dma_as *dma,
 	       const char *name) __must_check;
 /* Same, with rings already mapped by the caller (vhost-user: front-end VAs → our HVAs). */
@@ -192,7 +197,7 @@ bool virtq_has_avail(struct virtq *vq);
  * avail wrap counter, bits 16-30 next used slot, bit 31 used wrap counter.
  * Chains popped and not pushed are forgotten (in-flight tracking keeps elem.id).
  */
-u32 virtq_get_base(const struct virtq *vq);
+u32 virtq_get_base(const struct virtq *vq);	/* flush first */
 /* After virtq_init*: -EINVAL (nothing changed) when an index is outside the ring. */
 int virtq_set_base(struct virtq *vq, u32 base) __must_check;
 
