@@ -6,7 +6,8 @@
  *
  *	struct fz_hdr (32 bytes)	queue state: size, features, iovec capacity,
  *					push policy, vhost-user base, IOMMU deny /
- *					read-only page masks, optional ring addresses
+ *					read-only page masks, optional ring addresses,
+ *					heads to resubmit (vhost-user inflight)
  *	2 KiB				ring contents (GPA 0 .. 0x800: descriptors at
  *					0, driver area at 0x400, device area after)
  *	the rest			guest memory from GPA 0x800 on
@@ -37,6 +38,7 @@ enum {
 	FZ_IOMMU = 8,
 	FZ_SET_BASE = 16,
 	FZ_RAW_ADDR = 32,
+	FZ_RESUBMIT = 64,
 };
 
 struct fz_hdr {
@@ -48,7 +50,7 @@ struct fz_hdr {
 	u32 deny;	/* IOMMU: 4 KiB pages that fault */
 	u32 rdonly;	/* IOMMU: pages the device may only read */
 	u32 addr[3];	/* ring addresses when FZ_RAW_ADDR */
-	u32 pad;
+	u16 resubmit[2];	/* heads handed out again (vhost-user inflight) when FZ_RESUBMIT */
 };
 
 struct fz {
@@ -116,6 +118,20 @@ static void fz_run(struct fz *z, struct virtq *vq)
 	unsigned npending = 0, limit = 4u * vq->cfg.size + 8;
 
 	virtq_disable_notify(vq);
+	/* A restarted back-end first resubmits what a peer says was in flight. */
+	for (unsigned i = 0; (z->h.flags & FZ_RESUBMIT) && i < 2; i++) {
+		struct virtq_elem *e = &slot[0].e;
+		int r;
+
+		virtq_elem_init(e, slot[0].iov, 1 + z->h.iov_max % 64);
+		r = virtq_pop_head(vq, z->h.resubmit[i], e);
+		FUZZ_ASSERT(r >= 0 || vq->error != VIRTQ_OK);
+		if (r <= 0)
+			break;
+		FUZZ_ASSERT(e->id == z->h.resubmit[i]);
+		fz_check_elem(z, e);
+		virtq_push(vq, e, fz_touch(e));
+	}
 	for (unsigned i = 0; i < limit; i++) {
 		struct virtq_elem *e = &slot[npending].e;
 		int r;
