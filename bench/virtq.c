@@ -30,9 +30,9 @@
 #include "iovirt/log.h"
 #include "iovirt/virtq.h"
 
-#define QSIZE 256
-#define BATCH 32
-#define RUNS 3
+#define QSIZE	 256
+#define BATCH	 32
+#define RUNS	 3
 #define RING_GPA 0x10000ull
 #define DATA_GPA 0x400000ull
 #define MEM_SIZE (16ull << 20)
@@ -116,7 +116,7 @@ static void vq_driver(struct vq_bench *b)
 	u32 len;
 
 	for (unsigned i = 0; i < b->ndescs; i++)
-		buf[i] = (struct mock_buf){ DATA_GPA + 0x1000 * i, 1500, i + 1 == b->ndescs };
+		buf[i] = (struct mock_buf){DATA_GPA + 0x1000 * i, 1500, i + 1 == b->ndescs};
 	while (done < b->total) {
 		bool any = false;
 
@@ -196,7 +196,7 @@ static double vq_single(bool packed, unsigned ndescs, u64 total, double *dev_ns)
 	if (virtq_init(&b->vq, &cfg, &b->dma, "bench-vq"))
 		exit(1);
 	for (unsigned i = 0; i < ndescs; i++)
-		buf[i] = (struct mock_buf){ DATA_GPA + 0x1000 * i, 1500, i + 1 == ndescs };
+		buf[i] = (struct mock_buf){DATA_GPA + 0x1000 * i, 1500, i + 1 == ndescs};
 	virtq_elem_init(&e, iov, ARRAY_SIZE(iov));
 	virtq_disable_notify(&b->vq);
 	t0 = thread_cpu_ns();
@@ -258,8 +258,8 @@ struct ref_bench {
 	 * learns that request slots are free from the completions, so neither
 	 * side publishes a consumer index.
 	 */
-	_Alignas(64) u32 req_head;	/* written by the driver */
-	_Alignas(64) u32 comp_head;	/* written by the device */
+	_Alignas(64) u32 req_head;  /* written by the driver */
+	_Alignas(64) u32 comp_head; /* written by the device */
 	_Alignas(64) struct ref_req req[QSIZE];
 	struct ref_comp comp[QSIZE];
 	unsigned ndescs;
@@ -295,7 +295,7 @@ static void *ref_device(void *arg)
 			sink += q->d[i].addr;
 			len += q->d[i].len;
 		}
-		r->comp[chead % QSIZE] = (struct ref_comp){ q->d[0].id, len };
+		r->comp[chead % QSIZE] = (struct ref_comp){q->d[0].id, len};
 		chead++;
 		tail++;
 		done++;
@@ -322,8 +322,8 @@ static void ref_driver(struct ref_bench *r)
 			struct ref_req *q = &r->req[head % QSIZE];
 
 			for (u32 i = 0; i < r->ndescs; i++)
-				q->d[i] = (struct ref_desc){ DATA_GPA + 0x1000 * i, 1500, 0,
-							     (u16)(head % QSIZE) };
+				q->d[i] = (struct ref_desc){DATA_GPA + 0x1000 * i, 1500, 0,
+							    (u16)(head % QSIZE)};
 			q->n = r->ndescs;
 			__atomic_store_n(&r->req_head, ++head, __ATOMIC_RELEASE);
 			added++;
@@ -378,8 +378,8 @@ static double ref_single(unsigned ndescs, u64 total)
 			struct ref_req *q = &r->req[head % QSIZE];
 
 			for (u32 k = 0; k < ndescs; k++)
-				q->d[k] = (struct ref_desc){ DATA_GPA + 0x1000 * k, 1500, 0,
-							     (u16)(head % QSIZE) };
+				q->d[k] = (struct ref_desc){DATA_GPA + 0x1000 * k, 1500, 0,
+							    (u16)(head % QSIZE)};
 			q->n = ndescs;
 			__atomic_store_n(&r->req_head, ++head, __ATOMIC_RELEASE);
 		}
@@ -392,7 +392,7 @@ static double ref_single(unsigned ndescs, u64 total)
 				sink += q->d[k].addr;
 				len += q->d[k].len;
 			}
-			r->comp[chead % QSIZE] = (struct ref_comp){ q->d[0].id, len };
+			r->comp[chead % QSIZE] = (struct ref_comp){q->d[0].id, len};
 			chead++;
 			dtail++;
 		}
@@ -420,10 +420,10 @@ int main(int argc, char **argv)
 		bool packed;
 		unsigned ndescs;
 	} cfgs[] = {
-		{ "split  1-desc", false, 1 },
-		{ "split  4-desc", false, 4 },
-		{ "packed 1-desc", true, 1 },
-		{ "packed 4-desc", true, 4 },
+		{"split  1-desc", false, 1},
+		{"split  4-desc", false, 4},
+		{"packed 1-desc", true, 1},
+		{"packed 4-desc", true, 4},
 	};
 
 	if (!total)
@@ -447,7 +447,8 @@ int main(int argc, char **argv)
 	}
 	printf("\nOne core, driver and device in turn, batches of %u: CPU time per chain of\n"
 	       "both sides, of the device side alone (pop, push, flush, should_notify), and\n"
-	       "of the same SPSC pair on one core (the reference of the ratio):\n\n", BATCH);
+	       "of the same SPSC pair on one core (the reference of the ratio):\n\n",
+	       BATCH);
 	printf("%-14s %12s %12s %14s %7s\n", "ring", "ns/chain", "device part", "reference ns",
 	       "ratio");
 	for (unsigned i = 0; i < ARRAY_SIZE(cfgs); i++) {

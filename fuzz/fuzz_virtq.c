@@ -26,10 +26,10 @@
 #include "iovirt/log.h"
 #include "iovirt/virtq.h"
 
-#define FZ_A_SIZE 0x10000u	/* region A: GPA [0, 64 KiB) */
-#define FZ_B_SIZE 0x4000u	/* region B: GPA [64 KiB, 80 KiB) */
+#define FZ_A_SIZE     0x10000u /* region A: GPA [0, 64 KiB) */
+#define FZ_B_SIZE     0x4000u  /* region B: GPA [64 KiB, 80 KiB) */
 #define FZ_RING_BYTES 0x800u
-#define FZ_PENDING 8
+#define FZ_PENDING    8
 
 enum {
 	FZ_PACKED = 1,
@@ -45,12 +45,12 @@ struct fz_hdr {
 	u8 size;
 	u8 flags;
 	u8 iov_max;
-	u8 push;	/* bit i: push the i-th popped chain at once, else batch it */
-	u32 base;	/* SET_VRING_BASE value when FZ_SET_BASE */
-	u32 deny;	/* IOMMU: 4 KiB pages that fault */
-	u32 rdonly;	/* IOMMU: pages the device may only read */
-	u32 addr[3];	/* ring addresses when FZ_RAW_ADDR */
-	u16 resubmit[2];	/* heads handed out again (vhost-user inflight) when FZ_RESUBMIT */
+	u8 push;	 /* bit i: push the i-th popped chain at once, else batch it */
+	u32 base;	 /* SET_VRING_BASE value when FZ_SET_BASE */
+	u32 deny;	 /* IOMMU: 4 KiB pages that fault */
+	u32 rdonly;	 /* IOMMU: pages the device may only read */
+	u32 addr[3];	 /* ring addresses when FZ_RAW_ADDR */
+	u16 resubmit[2]; /* heads handed out again (vhost-user inflight) when FZ_RESUBMIT */
 };
 
 struct fz {
@@ -73,7 +73,7 @@ static int fz_translate(void *opaque, u16 rid, iova_t iova, u64 *len, unsigned p
 	return 0;
 }
 
-static const struct dma_xlate_ops fz_xlate = { .translate = fz_translate };
+static const struct dma_xlate_ops fz_xlate = {.translate = fz_translate};
 
 /* Every iovec inside one region, and they add up to the lengths reported. */
 static void fz_check_elem(const struct fz *z, const struct virtq_elem *e)
@@ -173,9 +173,9 @@ static void fz_run(struct fz *z, struct virtq *vq)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct gmem_region ra = { .gpa = 0, .size = FZ_A_SIZE, .fd = -1 };
-	struct gmem_region rb = { .gpa = FZ_A_SIZE, .size = FZ_B_SIZE, .fd = -1 };
-	struct virtq_config cfg = { 0 };
+	struct gmem_region ra = {.gpa = 0, .size = FZ_A_SIZE, .fd = -1};
+	struct gmem_region rb = {.gpa = FZ_A_SIZE, .size = FZ_B_SIZE, .fd = -1};
+	struct virtq_config cfg = {0};
 	struct virtq vq;
 	struct dma_as dma;
 	struct gmem g;
