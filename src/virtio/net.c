@@ -326,7 +326,10 @@ static void tx_process(struct net_pair *p)
 					p->tx_stalled = true; /* EPOLLOUT resumes us */
 					goto out;
 				}
-				if (w < 0) {
+				if (w < 0 && errno == EIO) {
+					/* The tap interface is down on the host: dropped. */
+					p->st.tx_errors++;
+				} else if (w < 0) {
 					/* e.g. EINVAL: a GSO header the kernel refuses. */
 					p->st.tx_errors++;
 					dev_warn_rl(&p->rl, vd->name, "pair %u: tap write: %s",
