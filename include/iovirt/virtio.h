@@ -141,6 +141,8 @@ struct virtio_queue *virtio_dev_queue(struct virtio_dev *vd, unsigned q);
 bool virtio_dev_queue_writable(struct virtio_dev *vd, unsigned q);
 /* queue_enable / QueueReady = 1. */
 void virtio_dev_queue_enable(struct virtio_dev *vd, unsigned q);
+/* QueueReady = 0 (virtio-mmio): honoured before DRIVER_OK only. */
+void virtio_dev_queue_disable(struct virtio_dev *vd, unsigned q);
 /* A notification that reached the register (no ioeventfd bound): signal the kick fd. */
 void virtio_dev_queue_kick(struct virtio_dev *vd, unsigned q);
 void virtio_dev_config_read(struct virtio_dev *vd, u32 off, void *data, unsigned len);

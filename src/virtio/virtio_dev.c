@@ -305,6 +305,19 @@ void virtio_dev_queue_enable(struct virtio_dev *vd, unsigned q)
 	vd->queues[q].enabled = true;
 }
 
+void virtio_dev_queue_disable(struct virtio_dev *vd, unsigned q)
+{
+	if (q >= vd->nr_queues)
+		return;
+	/* Before DRIVER_OK a driver may take a queue back (Linux does on a failed
+	 * probe); a running queue only stops with a reset (no VIRTIO_F_RING_RESET). */
+	if (virtio_dev_read_status(vd) & VIRTIO_CONFIG_S_DRIVER_OK) {
+		dev_warn_rl(&vd->rl, vd->name, "queue %u disabled while running: ignored", q);
+		return;
+	}
+	vd->queues[q].enabled = false;
+}
+
 void virtio_dev_queue_kick(struct virtio_dev *vd, unsigned q)
 {
 	u64 one = 1;

@@ -86,6 +86,10 @@ static void bring_up(struct mdrv *m, u64 want, unsigned flags)
 	CHECK_EQ(rd(m, VIRTIO_MMIO_QUEUE_USED_LOW), (u32)c.device_addr);
 	wr(m, VIRTIO_MMIO_QUEUE_READY, 1);
 	CHECK_EQ(rd(m, VIRTIO_MMIO_QUEUE_READY), 1);
+	/* Linux's vm_del_vq on a failed probe: 0 must read back 0; then ready again. */
+	wr(m, VIRTIO_MMIO_QUEUE_READY, 0);
+	CHECK_EQ(rd(m, VIRTIO_MMIO_QUEUE_READY), 0);
+	wr(m, VIRTIO_MMIO_QUEUE_READY, 1);
 	wr(m, VIRTIO_MMIO_STATUS, 0xf);
 	CHECK_EQ(rd(m, VIRTIO_MMIO_STATUS), 0xf);
 }
