@@ -241,6 +241,10 @@ int main(void)
 	     i++)
 		usleep(100);
 	CHECK(rd(&m2, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	/* The status bit comes first, the config interrupt right after it. */
+	for (int i = 0; i < 2000 && !(rd(&m2, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
+	     i++)
+		usleep(100);
 	CHECK(rd(&m2, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
 	CHECK_EQ(f.fi.line[f.vm.platform_devs[1].gsi], 1);
 	wr(&m2, VIRTIO_MMIO_STATUS, 0);
