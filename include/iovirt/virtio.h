@@ -210,12 +210,8 @@ size_t virtio_iov_from_buf(const struct iovec *iov, unsigned n, size_t off, cons
 size_t virtio_iov_size(const struct iovec *iov, unsigned n);
 
 /* --- Devices and transports (created by the machine) --- */
-struct virtio_blk;
-struct virtio_net;
 struct disk_config;
 struct net_config;
-
-enum virtio_transport { VIRTIO_TRANSPORT_PCI, VIRTIO_TRANSPORT_MMIO };
 
 /* Place vd on the PCI host bridge (virtio-pci modern, §4.1). */
 int virtio_pci_create(struct vm *vm, struct virtio_dev *vd) __must_check;
