@@ -193,7 +193,8 @@ static void blkq_kick(void *opaque, u32 events)
 	struct blk_queue *bq = opaque;
 
 	virtio_eventfd_drain(bq->blk->vd.queues[bq->idx].kick_fd);
-	blkq_process(bq, true);
+	/* When polling, the thread polls right after this and re-arms before it sleeps. */
+	blkq_process(bq, !bq->thread.poll_fn);
 }
 
 static void blkq_uring(void *opaque, u32 events)

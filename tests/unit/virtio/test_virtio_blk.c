@@ -317,6 +317,29 @@ static void test_broken_isolated(struct vdrv *a, struct vdrv *b)
 	CHECK(!(vdrv_status(b) & VIRTIO_CONFIG_S_NEEDS_RESET));
 }
 
+/*
+ * Adaptive polling (poll=USEC): while the queue thread polls, guest kicks are
+ * switched off, so back-to-back requests need no notification at all.
+ */
+static void test_polling(struct vdrv *v)
+{
+	u32 used;
+
+	start(v, 1, MOCK_VQ_EVENT_IDX, RINGS_B);
+	memset(vdrv_host(v, DATA(0), 4096), 0x17, 4096);
+	CHECK_EQ(rw_sync(v, 0, 0, VIRTIO_BLK_T_OUT, 64, 4096), VIRTIO_BLK_S_OK);
+	v->vq[0].kicks_suppressed = 0;
+	for (unsigned i = 1; i < 20; i++) {
+		CHECK(add_rw(v, 0, i, VIRTIO_BLK_T_IN, 64, 4096, true) >= 0);
+		CHECK(vdrv_wait_used(v, 0, &used) >= 0);
+		CHECK_EQ(status_of(v, i), VIRTIO_BLK_S_OK);
+		CHECK_EQ(*(u8 *)vdrv_host(v, DATA(i) + 4095, 1), 0x17);
+	}
+	/* Most of those needed no kick (the thread was polling the ring). */
+	CHECK(v->vq[0].kicks_suppressed >= 10);
+	vdrv_reset(v);
+}
+
 int main(void)
 {
 	struct pci_fixture f;
@@ -342,6 +365,9 @@ int main(void)
 	ro.packed = true;
 	ro.queues = 1;
 	CHECK_EQ(virtio_blk_create(&f.vm, &ro, 1), 0);
+	dc.queues = 1;
+	dc.poll_us = 200000; /* long enough to never sleep between two requests here */
+	CHECK_EQ(virtio_blk_create(&f.vm, &dc, 2), 0);
 
 	CHECK_EQ(vdrv_probe(&v, &f, VIRTIO_ID_BLOCK, 0), 0);
 	test_config(&v);
@@ -363,6 +389,12 @@ int main(void)
 
 	vdrv_reset(&v);
 	vdrv_reset(&v2);
+	{
+		struct vdrv v3;
+
+		CHECK_EQ(vdrv_probe(&v3, &f, VIRTIO_ID_BLOCK, 2), 0);
+		test_polling(&v3);
+	}
 	pci_fixture_fini(&f);
 	unlink(path);
 	return check_done();
