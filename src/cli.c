@@ -70,7 +70,7 @@ void cli_usage(void)
 	      "  --no-reboot          exit (status 0) when the guest reboots\n"
 	      "  --log-level error|warn|info|debug\n"
 	      "  --disk PATH[,readonly=on][,queues=N][,cache=none|writeback][,transport=pci|mmio]\n"
-	      "        [,serial=S][,packed=on] | vhost-user=SOCK[,queues=N]\n"
+	      "        [,serial=S][,packed=on][,poll=USEC] | vhost-user=SOCK[,queues=N]\n"
 	      "  --net tap=NAME|fd=N|vhost-user=SOCK[,mac=MAC][,queues=N][,transport=pci|mmio]\n"
 	      "  --rng                virtio-rng\n"
 	      "  --edu                the edu PCI DMA test device\n"
@@ -253,6 +253,13 @@ static int parse_disk(struct vm_config *cfg, char *arg)
 		} else if (!strcmp(k, "transport")) {
 			if (parse_transport("--disk", v, &d->transport))
 				return -EINVAL;
+		} else if (!strcmp(k, "poll")) {
+			/* Adaptive polling of the queues, in microseconds (0: off). */
+			if (parse_uint(v, 0, 1000000, &d->poll_us)) {
+				fprintf(stderr, "iovirt: --disk: poll=%s: expected 0..1000000 (us)\n",
+					v);
+				return -EINVAL;
+			}
 		} else if (!strcmp(k, "serial")) {
 			/* virtio-blk GET_ID returns at most 20 bytes (virtio 1.2 §5.2.6). */
 			if (strlen(v) > 20) {

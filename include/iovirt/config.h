@@ -26,6 +26,7 @@ struct disk_config {
 	enum transport_kind transport;
 	const char *serial;
 	bool packed;			/* offer VIRTIO_F_RING_PACKED */
+	unsigned poll_us;		/* adaptive queue polling before sleeping (0: off) */
 };
 
 struct net_config {

@@ -31,5 +31,7 @@ void tap_close(struct tap *t);
 /* TUN_F_CSUM | TUN_F_TSO4 | ...: what the kernel may hand us (the guest's RX offloads). */
 int tap_set_offload(struct tap *t, unsigned tun_flags) __must_check;
 int tap_set_vnet_hdr_len(struct tap *t, unsigned len) __must_check;
+/* Attach or detach queue q (TUNSETQUEUE): a detached queue receives nothing. */
+int tap_set_queue_enabled(struct tap *t, unsigned q, bool enabled) __must_check;
 
 #endif

@@ -15,6 +15,7 @@
 #include "evloop.h"
 #include "gmem.h"
 #include "irq.h"
+#include "layout.h"
 #include "types.h"
 #include "vclock.h"
 
@@ -36,6 +37,21 @@ struct vm_device_ops {
 struct vm_device {
 	const struct vm_device_ops *ops;
 	void *dev;
+};
+
+/*
+ * A device in a platform MMIO slot (virtio-mmio), for whoever tells the guest
+ * about it: the ACPI tables (a _HID device with _CRS) and, for devices ACPI
+ * does not describe, the kernel command line (virtio_mmio.device=SIZE@ADDR:IRQ).
+ */
+struct vm_platform_dev {
+	const char *hid;	/* ACPI _HID, "LNRO0005" for virtio-mmio */
+	const char *name;	/* "virtio-blk0" */
+	u64 addr;
+	u64 size;
+	unsigned gsi;		/* IOAPIC pin; the device pulses it on each event (edge-safe)
+				 * and holds it while its interrupt status is non-zero */
+	bool in_acpi;		/* set by the ACPI builder when the DSDT describes it */
 };
 
 struct vm {
@@ -64,6 +80,7 @@ struct vm {
 	struct vm_device devices[64];
 	unsigned nr_devices;
 	unsigned next_platform_slot;	/* virtio-mmio slots handed out */
+	struct vm_platform_dev platform_devs[PLATFORM_MMIO_SLOTS];	/* [0, next_platform_slot) */
 	u64 entry_rip;		/* set by the loader */
 	u64 boot_params;
 };

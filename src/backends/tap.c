@@ -123,3 +123,16 @@ int tap_set_offload(struct tap *t, unsigned tun_flags)
 			return -errno;
 	return 0;
 }
+
+int tap_set_queue_enabled(struct tap *t, unsigned q, bool enabled)
+{
+	struct ifreq ifr = { 0 };
+
+	if (q >= t->nr_queues)
+		return -EINVAL;
+	/* A detached queue gets no packets steered to it (IFF_MULTI_QUEUE only). */
+	ifr.ifr_flags = enabled ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE;
+	if (ioctl(t->fds[q], TUNSETQUEUE, &ifr) < 0)
+		return -errno;
+	return 0;
+}

@@ -236,11 +236,39 @@ int x86_setup_boot_pagetables(struct vm *vm)
 	return ret;
 }
 
+/*
+ * The guest's command line: --cmdline, then one virtio_mmio.device=SIZE@ADDR:IRQ
+ * for each platform device the ACPI tables do not describe (Linux's
+ * CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES). Returns a heap string.
+ */
+static char *cmdline_build(const struct vm *vm)
+{
+	const char *user = vm->cfg->cmdline ? vm->cfg->cmdline : "";
+	size_t cap = strlen(user) + 1 + (size_t)vm->next_platform_slot * 64;
+	char *s = malloc(cap);
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = (size_t)snprintf(s, cap, "%s", user);
+	for (unsigned i = 0; i < vm->next_platform_slot; i++) {
+		const struct vm_platform_dev *pd = &vm->platform_devs[i];
+
+		if (pd->in_acpi || !pd->hid || strcmp(pd->hid, "LNRO0005"))
+			continue;
+		n += (size_t)snprintf(s + n, cap - n, "%svirtio_mmio.device=%lluK@0x%llx:%u",
+				      n ? " " : "", (unsigned long long)(pd->size >> 10),
+				      (unsigned long long)pd->addr, pd->gsi);
+	}
+	return s;
+}
+
 int x86_load_kernel(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	struct boot_params *bp;
 	const char *why = NULL;
+	char *cmdline = NULL;
 	u64 kernel_end = 0;
 	size_t len, cmdlen;
 	u8 *buf;
@@ -266,20 +294,24 @@ int x86_load_kernel(struct vm *vm)
 	if (ret)
 		goto out;
 
-	cmdlen = cfg->cmdline ? strlen(cfg->cmdline) : 0;
+	cmdline = cmdline_build(vm);
+	if (!cmdline) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	cmdlen = strlen(cmdline);
 	if (bp->hdr.cmdline_size && cmdlen > bp->hdr.cmdline_size) {
-		pr_err("--cmdline is %zu bytes, the kernel accepts at most %u", cmdlen,
+		pr_err("the command line is %zu bytes, the kernel accepts at most %u", cmdlen,
 		       bp->hdr.cmdline_size);
 		ret = -E2BIG;
 		goto out;
 	}
 	if (cmdlen >= BOOT_CMDLINE_MAX) {
-		pr_err("--cmdline is too long (%zu bytes)", cmdlen);
+		pr_err("the command line is too long (%zu bytes)", cmdlen);
 		ret = -E2BIG;
 		goto out;
 	}
-	ret = gmem_write(&vm->gmem, BOOT_CMDLINE_ADDR, cfg->cmdline ? cfg->cmdline : "",
-			 cmdlen + 1);
+	ret = gmem_write(&vm->gmem, BOOT_CMDLINE_ADDR, cmdline, cmdlen + 1);
 	if (ret)
 		goto out;
 	bp->hdr.cmd_line_ptr = (u32)BOOT_CMDLINE_ADDR;
@@ -298,6 +330,7 @@ int x86_load_kernel(struct vm *vm)
 	vm->boot_params = BOOT_PARAMS_ADDR;
 	ret = x86_setup_boot_pagetables(vm);
 out:
+	free(cmdline);
 	free(bp);
 	return ret;
 }

@@ -4,12 +4,15 @@
  * This list is the only place that decides it (no constructors); ACPI tables
  * come last because they describe what the devices before them allocated.
  */
+#include <errno.h>
+
 #include "iovirt/acpi.h"
 #include "iovirt/devices.h"
 #include "iovirt/edu.h"
 #include "iovirt/layout.h"
 #include "iovirt/log.h"
 #include "iovirt/pci.h"
+#include "iovirt/virtio.h"
 #include "iovirt/vm.h"
 #include "iovirt/x86.h"
 
@@ -44,6 +47,71 @@ static int machine_create_legacy(struct vm *vm)
 	return 0;
 }
 
+/* The virtio devices, in command-line order: disks, NICs, console, rng. */
+static int machine_create_virtio(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	int ret;
+
+	for (unsigned i = 0; i < cfg->nr_disks; i++) {
+		if (cfg->disks[i].vhost_user) {
+			pr_err("--disk vhost-user=%s: the vhost-user front-end is not built yet",
+			       cfg->disks[i].vhost_user);
+			return -ENOTSUP;
+		}
+		ret = virtio_blk_create(vm, &cfg->disks[i], i);
+		if (ret)
+			return ret;
+	}
+	for (unsigned i = 0; i < cfg->nr_nets; i++) {
+		if (cfg->nets[i].vhost_user) {
+			pr_err("--net vhost-user=%s: the vhost-user front-end is not built yet",
+			       cfg->nets[i].vhost_user);
+			return -ENOTSUP;
+		}
+		ret = virtio_net_create(vm, &cfg->nets[i], i);
+		if (ret)
+			return ret;
+	}
+	if (cfg->console == CONSOLE_VIRTIO) {
+		struct console *con;
+
+		ret = console_stdio_create(vm, &con);
+		if (!ret)
+			ret = virtio_console_create(vm, con);
+		if (ret) {
+			pr_err("virtio-console: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	if (cfg->rng) {
+		ret = virtio_rng_create(vm);
+		if (ret) {
+			pr_err("virtio-rng: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* virtio-mmio slots go into the DSDT (LNRO0005); the loader skips them on the command line. */
+static int machine_acpi_platform(struct vm *vm, struct acpi_config *acpi)
+{
+	for (unsigned i = 0; i < vm->next_platform_slot; i++) {
+		struct vm_platform_dev *pd = &vm->platform_devs[i];
+		/* Level: the line follows the device's interrupt status register. */
+		int ret = acpi_config_add_platform(acpi, pd->addr, pd->size, pd->gsi, true,
+						   pd->hid);
+
+		if (ret) {
+			pr_err("%s: cannot describe it in ACPI: %s", pd->name, strerror(-ret));
+			return ret;
+		}
+		pd->in_acpi = true;
+	}
+	return 0;
+}
+
 int machine_create(struct vm *vm)
 {
 	struct acpi_config acpi;
@@ -72,7 +140,14 @@ int machine_create(struct vm *vm)
 		}
 	}
 
+	ret = machine_create_virtio(vm);
+	if (ret)
+		return ret;
+
 	/* Last: the ACPI tables describe every device created above. */
 	acpi_config_init(&acpi, vm);
+	ret = machine_acpi_platform(vm, &acpi);
+	if (ret)
+		return ret;
 	return acpi_tables_install(vm, &acpi);
 }
