@@ -587,6 +587,29 @@ int vu_queue_pop(struct vu_queue *q, struct virtq_elem *e)
 	return ret;
 }
 
+void vu_queue_unpop(struct vu_queue *q, const struct virtq_elem *e)
+{
+	if (!q->started || q->rings_stale)
+		return;
+	vu_inflight_unpop(q, e->id);
+	virtq_unpop(&q->vq, e);
+}
+
+void vu_queue_disable_notify(struct vu_queue *q)
+{
+	if (q->started && !q->rings_stale && !q->poll)
+		virtq_disable_notify(&q->vq);
+}
+
+bool vu_queue_enable_notify(struct vu_queue *q)
+{
+	if (!q->started || q->rings_stale)
+		return false;
+	if (q->poll)
+		return virtq_has_avail(&q->vq);
+	return virtq_enable_notify(&q->vq);
+}
+
 void vu_queue_push(struct vu_queue *q, const struct virtq_elem *e, u32 written)
 {
 	if (vu_log_active(q->dev)) {
