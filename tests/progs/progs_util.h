@@ -125,6 +125,25 @@ static int progs_run_capture(const char *const argv[], char *err, size_t errlen)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Copy a child's log to our stderr (meson keeps it), prefixed; true if it has sanitizer reports. */
+static bool progs_dump_log(const char *path, const char *who)
+{
+	char line[512];
+	bool bad = false;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		fprintf(stderr, "[%s] %s", who, line);
+		if (strstr(line, "Sanitizer") || strstr(line, "runtime error"))
+			bad = true;
+	}
+	fclose(f);
+	unlink(path);
+	return bad;
+}
+
 /* Lines in s. */
 static unsigned progs_lines(const char *s)
 {

@@ -122,6 +122,7 @@ static void blk_fini(struct blk_t *t)
 	}
 	close(t->disk_fd);
 	unlink(t->disk);
+	CHECK(!progs_dump_log(t->log, "iovirt-vhost-blk"));
 }
 
 static u8 *slot_data(struct blk_t *t, unsigned slot)
