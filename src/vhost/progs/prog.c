@@ -105,7 +105,7 @@ int prog_signals_init(void)
 	return fd < 0 ? -errno : fd;
 }
 
-int prog_run(struct prog_endpoint *eps, unsigned n, int sigfd, prog_signal_fn on_signal,
+int prog_run(struct prog_endpoint *const *eps, unsigned n, int sigfd, prog_signal_fn on_signal,
 	     void *opaque)
 {
 	struct pollfd *p = calloc(n + 1, sizeof(*p));
@@ -118,11 +118,11 @@ int prog_run(struct prog_endpoint *eps, unsigned n, int sigfd, prog_signal_fn on
 		u64 now = clock_ns();
 
 		for (unsigned i = 0; i < n; i++)
-			if (eps[i].client && !eps[i].dev)
-				endpoint_try_connect(&eps[i], now);
+			if (eps[i]->client && !eps[i]->dev)
+				endpoint_try_connect(eps[i], now);
 		p[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 		for (unsigned i = 0; i < n; i++) {
-			struct prog_endpoint *ep = &eps[i];
+			struct prog_endpoint *ep = eps[i];
 
 			p[i + 1] = (struct pollfd){ .fd = -1, .events = POLLIN };
 			if (ep->dev)
@@ -148,7 +148,7 @@ int prog_run(struct prog_endpoint *eps, unsigned n, int sigfd, prog_signal_fn on
 				break;
 		}
 		for (unsigned i = 0; i < n; i++) {
-			struct prog_endpoint *ep = &eps[i];
+			struct prog_endpoint *ep = eps[i];
 
 			if (!p[i + 1].revents || p[i + 1].fd < 0)
 				continue;

@@ -57,7 +57,7 @@ typedef bool (*prog_signal_fn)(void *opaque, int sig);
  * connection, free broken or closed ones and wait for the next. Returns 0
  * when on_signal said stop, or -errno when poll fails.
  */
-int prog_run(struct prog_endpoint *eps, unsigned n, int sigfd, prog_signal_fn on_signal,
+int prog_run(struct prog_endpoint *const *eps, unsigned n, int sigfd, prog_signal_fn on_signal,
 	     void *opaque);
 
 /* Parse a decimal unsigned in [min, max]; false (nothing written) otherwise. */

@@ -412,7 +412,7 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	static struct vhost_blk blk;
-	struct prog_endpoint ep = { 0 };
+	struct prog_endpoint ep = { 0 }, *eps[] = { &ep };
 	const char *disk = NULL, *serial = NULL;
 	bool readonly = false, direct = false;
 	struct virtio_blk_config cfg;
@@ -520,7 +520,7 @@ int main(int argc, char **argv)
 	pr_info("serving '%s' (%llu bytes%s, %u queue%s) on '%s'", disk,
 		(unsigned long long)blk.file.size, readonly ? ", read-only" : "", blk.nr_queues,
 		blk.nr_queues > 1 ? "s" : "", ep.path);
-	ret = prog_run(&ep, 1, sigfd, on_signal, &blk);
+	ret = prog_run(eps, 1, sigfd, on_signal, &blk);
 	prog_endpoint_close(&ep);
 	blk_file_close(&blk.file);
 	close(sigfd);
