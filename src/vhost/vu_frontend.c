@@ -318,8 +318,19 @@ static int fe_negotiate(struct vhost_fe *fe, bool first)
 	if (ret)
 		return ret;
 	if (vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_BACKEND_REQ)) {
+		struct timeval tv = { .tv_sec = fe->params.reply_timeout_ms / 1000,
+				      .tv_usec = (fe->params.reply_timeout_ms % 1000) * 1000 };
+
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 			return -errno;
+		/* Half a message on the channel must not hold our thread (and fe->lock). */
+		if (setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+		    setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
+			ret = -errno;
+			close(sv[0]);
+			close(sv[1]);
+			return ret;
+		}
 		ret = vhost_fe_request(fe, VHOST_USER_SET_BACKEND_REQ_FD, NULL, 0, &sv[1], 1, NULL,
 				       NULL);
 		close(sv[1]);

@@ -254,6 +254,38 @@ static void test_msix_masking(void)
 	vtb_stop(b);
 }
 
+/* No MSI-X (INTx): the call fd is the front-end's own eventfd, turned into ISR + INTA#. */
+static void test_intx(void)
+{
+	struct vtb_opts o = { .kind = VTB_BLK, .num_queues = 1 };
+	struct disk_config dc;
+	struct pci_fixture f;
+	struct vtb *b;
+	struct vdrv v;
+	bool seen = false;
+	u32 len;
+	int id;
+
+	setup(&f, &b, &o);
+	dc = disk();
+	CHECK_EQ(vhost_user_blk_create(&f.vm, &dc, 0, &fast), 0);
+	CHECK_EQ(vdrv_probe(&v, &f, VIRTIO_ID_BLOCK, 0), 0);
+	CHECK(vdrv_negotiate(&v, ~0ull));
+	CHECK(vdrv_setup_queue(&v, 0, RINGS, 64, 0, 0));
+	vdrv_driver_ok(&v);
+	CHECK_EQ(vd_rd(&v, v.isr, 1), 0);
+	id = add_rw(&v, 0, VIRTIO_BLK_T_FLUSH, 0, 0);
+	CHECK_EQ(vdrv_wait_used(&v, 0, &len), id);
+	for (int i = 0; i < 1000 && !seen; i++) {
+		seen = vd_rd(&v, v.isr, 1) & 1;	/* the read clears it (§4.1.4.5) */
+		usleep(1000);
+	}
+	CHECK(seen);
+	CHECK_EQ(vd_rd(&v, v.isr, 1), 0);
+	pci_fixture_fini(&f);
+	vtb_stop(b);
+}
+
 /* CONFIG_CHANGE_MSG: the new capacity is fetched and the config interrupt raised. */
 static void test_config_change(void)
 {
@@ -749,6 +781,7 @@ int main(void)
 {
 	test_negotiation_and_io();
 	test_msix_masking();
+	test_intx();
 	test_config_change();
 	test_crash_and_reconnect();
 	test_bad_paths();
