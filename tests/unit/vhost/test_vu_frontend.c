@@ -116,6 +116,16 @@ static void blk_up(struct vdrv *v, struct pci_fixture *f)
 	CHECK(!(vdrv_status(v) & VIRTIO_CONFIG_S_NEEDS_RESET));
 }
 
+/* Free the driver's rings (the device is torn down with the fixture). */
+static void drv_fini(struct vdrv *v)
+{
+	for (unsigned q = 0; q < VDRV_MAX_QUEUES; q++) {
+		if (v->vq_set[q])
+			mock_vq_destroy(&v->vq[q]);
+		v->vq_set[q] = false;
+	}
+}
+
 static void setup(struct pci_fixture *f, struct vtb **b, const struct vtb_opts *o)
 {
 	vdrv_fixture(f, 1);
@@ -214,6 +224,7 @@ static void test_negotiation_and_io(void)
 	CHECK_EQ(vtb_disk(b)[40 * 512], 0x11);
 	CHECK_EQ(vtb_connections(b), 1);
 
+	drv_fini(&v);
 	pci_fixture_fini(&f);
 	vtb_stop(b);
 }
@@ -250,6 +261,7 @@ static void test_msix_masking(void)
 	vd_wr(&v, v.msix_table + 16 + PCI_MSIX_ENTRY_VECTOR_CTRL, 4, 0);
 	CHECK(!(vd_rd(&v, pba_addr, 8) & 2));
 	CHECK_EQ(vdrv_msix_count(&v, 1), before + 1);
+	drv_fini(&v);
 	pci_fixture_fini(&f);
 	vtb_stop(b);
 }
@@ -282,6 +294,7 @@ static void test_intx(void)
 	}
 	CHECK(seen);
 	CHECK_EQ(vd_rd(&v, v.isr, 1), 0);
+	drv_fini(&v);
 	pci_fixture_fini(&f);
 	vtb_stop(b);
 }
@@ -315,6 +328,7 @@ static void test_config_change(void)
 		vd_wr(&v, v.devcfg + offsetof(struct virtio_blk_config, wce), 1, 0);
 		CHECK_EQ(vdrv_cfg_rd(&v, offsetof(struct virtio_blk_config, wce), 1), 0);
 	}
+	drv_fini(&v);
 	pci_fixture_fini(&f);
 	vtb_stop(b);
 }
@@ -381,6 +395,7 @@ static void test_crash_and_reconnect(void)
 	/* And it keeps working. */
 	id0 = add_rw(&v, 3, VIRTIO_BLK_T_FLUSH, 0, 0);
 	CHECK_EQ(vdrv_wait_used(&v, 0, &len), id0);
+	drv_fini(&v);
 	pci_fixture_fini(&f);
 	vtb_stop(b);
 }
@@ -498,6 +513,7 @@ static void test_net(void)
 	for (int i = 0; i < 1000 && !vtb_ring_enabled(b, 3); i++)
 		usleep(1000);
 	CHECK(vtb_ring_enabled(b, 2) && vtb_ring_enabled(b, 3));
+	drv_fini(&v);
 	pci_fixture_fini(&f);
 	vtb_stop(b);
 }
@@ -774,6 +790,7 @@ static void test_hostile_running(enum evil kind, bool at_reset, bool violation)
 	CHECK(wait_connects(&f, "vhost-user-blk0", 2));
 	CHECK(!(vdrv_status(&v) & VIRTIO_CONFIG_S_NEEDS_RESET));
 	evil_stop(&e);
+	drv_fini(&v);
 	pci_fixture_fini(&f);
 }
 
