@@ -505,6 +505,7 @@ static int fe_inflight(struct vhost_fe *fe)
 static int fe_start(struct vhost_fe *fe)
 {
 	u64 acked = fe->vd.features & fe->type->forward_features & fe->backend_features;
+	unsigned nr;
 	int ret;
 
 	acked |= fe->backend_features & BIT64(VHOST_USER_F_PROTOCOL_FEATURES);
@@ -515,7 +516,8 @@ static int fe_start(struct vhost_fe *fe)
 		ret = fe_set_mem_table(fe);
 	if (!ret)
 		ret = fe_inflight(fe);
-	for (unsigned q = 0; !ret && q < fe->nr_rings; q++)
+	nr = fe->type->active_rings ? MIN(fe->type->active_rings(fe), fe->nr_rings) : fe->nr_rings;
+	for (unsigned q = 0; !ret && q < nr; q++)
 		if (fe->vd.queues[q].live)
 			ret = fe_ring_start(fe, q);
 	if (!ret && vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_STATUS))

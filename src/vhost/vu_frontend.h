@@ -47,6 +47,8 @@ struct vhost_fe_type {
 	int (*activate)(struct vhost_fe *fe);
 	/* Reset, fe->lock held, after the rings were taken back. */
 	void (*reset)(struct vhost_fe *fe);
+	/* Rings handed over with the negotiated features (net without MQ: the first pair). */
+	unsigned (*active_rings)(struct vhost_fe *fe);
 	/* Whether ring q starts enabled (net: pairs beyond the first wait for the driver). */
 	bool (*ring_enabled)(struct vhost_fe *fe, unsigned q);
 	/* fe->config was fetched again from the back-end (fe->lock held). */

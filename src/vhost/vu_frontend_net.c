@@ -32,15 +32,25 @@ struct vu_net {
 	unsigned pairs;		/* max_virtqueue_pairs */
 	u8 mac[6];
 	bool ctrl_live;		/* the control queue is watched (fe->lock) */
+	unsigned ctrl_q;	/* its index while the device runs */
 	struct net_ctrl_state ctrl;
 	struct virtq_elem elem;
 	struct iovec iov[64];
 	u8 buf[VU_NET_CTRL_MAX];
 };
 
-static unsigned ctrlq(const struct vu_net *n)
+/* §5.1.2: the control queue is 2N, N = max_virtqueue_pairs with MQ, else 1. */
+static unsigned ctrlq(struct vhost_fe *fe)
 {
-	return 2 * n->pairs;
+	struct vu_net *n = fe->priv;
+
+	return virtio_has_feature(&fe->vd, VIRTIO_NET_F_MQ) ? 2 * n->pairs : 2;
+}
+
+/* The receive/transmit rings the back-end gets: every pair with MQ, else the first. */
+static unsigned vu_net_active_rings(struct vhost_fe *fe)
+{
+	return ctrlq(fe);
 }
 
 static void vu_net_set_config(struct vhost_fe *fe, const u8 mac[6], bool link_up)
@@ -147,7 +157,7 @@ static void vu_net_ctrl_kick(void *opaque, u32 events)
 {
 	struct vhost_fe *fe = opaque;
 	struct vu_net *n = fe->priv;
-	struct virtio_queue *q = &fe->vd.queues[ctrlq(n)];
+	struct virtio_queue *q = &fe->vd.queues[n->ctrl_q];
 	unsigned pushed = 0;
 	int ret = 0;
 
@@ -170,7 +180,7 @@ static void vu_net_ctrl_kick(void *opaque, u32 events)
 	if (pushed) {
 		virtq_flush(&q->vq);
 		if (virtq_should_notify(&q->vq))
-			virtio_dev_notify(&fe->vd, ctrlq(n));
+			virtio_dev_notify(&fe->vd, n->ctrl_q);
 	}
 	if (ret < 0)
 		virtio_dev_set_needs_reset(&fe->vd, "control queue broken");
@@ -181,9 +191,11 @@ out:
 static int vu_net_activate(struct vhost_fe *fe)
 {
 	struct vu_net *n = fe->priv;
-	struct virtio_queue *q = &fe->vd.queues[ctrlq(n)];
+	struct virtio_queue *q;
 	int ret;
 
+	n->ctrl_q = ctrlq(fe);
+	q = &fe->vd.queues[n->ctrl_q];
 	net_ctrl_init(&n->ctrl, fe->vd.features, n->pairs, n->mac);
 	if (!q->live)
 		return 0;
@@ -199,7 +211,7 @@ static void vu_net_reset(struct vhost_fe *fe)
 	struct vu_net *n = fe->priv;
 
 	if (n->ctrl_live)
-		evloop_del(&fe->thread.loop, fe->vd.queues[ctrlq(n)].kick_fd);
+		evloop_del(&fe->thread.loop, fe->vd.queues[n->ctrl_q].kick_fd);
 	n->ctrl_live = false;
 	/* A MAC set through the control queue lasts until reset. */
 	vu_net_set_config(fe, n->mac, fe->sock >= 0);
@@ -243,6 +255,7 @@ static const struct vhost_fe_type vu_net_type = {
 	.activate = vu_net_activate,
 	.reset = vu_net_reset,
 	.ring_enabled = vu_net_ring_enabled,
+	.active_rings = vu_net_active_rings,
 	.connection_changed = vu_net_connection_changed,
 	.setup = vu_net_setup,
 	.config_size = offsetof(struct virtio_net_config, mtu),

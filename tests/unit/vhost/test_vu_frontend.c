@@ -518,6 +518,36 @@ static void test_net(void)
 	vtb_stop(b);
 }
 
+/* §5.1.2: a driver without MQ has its control queue at 2, which stays in the VMM. */
+static void test_net_no_mq(void)
+{
+	struct vtb_opts o = { .kind = VTB_NET, .num_queues = 4 };
+	struct net_config nc = { .tap_fd = -1, .queues = 2 };
+	struct pci_fixture f;
+	struct vtb *b;
+	struct vdrv v;
+	u8 on = 1, ack;
+
+	setup(&f, &b, &o);
+	nc.vhost_user = sock_path;
+	CHECK_EQ(vhost_user_net_create(&f.vm, &nc, 0, &fast), 0);
+	CHECK_EQ(vdrv_probe(&v, &f, VIRTIO_ID_NET, 0), 0);
+	CHECK(vdrv_negotiate(&v, ~BIT64(VIRTIO_NET_F_MQ)));
+	for (unsigned q = 0; q < 3; q++)
+		CHECK(vdrv_setup_queue(&v, q, RINGS + q * 0x10000, 64, 0, 0));
+	vdrv_driver_ok(&v);
+	CHECK(vdrv_status(&v) & VIRTIO_CONFIG_S_DRIVER_OK);
+	CHECK(vtb_ring_started(b, 0) && vtb_ring_started(b, 1));
+	CHECK(!vtb_ring_started(b, 2) && !vtb_ring_started(b, 3));
+	ctrl_cmd(&v, 2, VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, &on, 1, &ack);
+	CHECK_EQ(ack, VIRTIO_NET_OK);
+	/* The default MAC is locally administered and unicast. */
+	CHECK_EQ(vdrv_cfg_rd(&v, offsetof(struct virtio_net_config, mac), 1) & 3, 2);
+	drv_fini(&v);
+	pci_fixture_fini(&f);
+	vtb_stop(b);
+}
+
 /* --- Hostile back-ends --- */
 
 enum evil {
@@ -803,6 +833,7 @@ int main(void)
 	test_crash_and_reconnect();
 	test_bad_paths();
 	test_net();
+	test_net_no_mq();
 	test_hostile_at_creation(EVIL_FEATURES_SIZE);
 	test_hostile_at_creation(EVIL_WRONG_REQUEST);
 	test_hostile_at_creation(EVIL_NO_REPLY_FLAG);
