@@ -125,6 +125,10 @@ int vhost_user_blk_create(struct vm *vm, const struct disk_config *dc, unsigned 
 	if (!b)
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "vhost-user-blk%u", index);
+	/* The image, its mode and its serial are the back-end's: say so rather than pretend. */
+	if (dc->readonly || dc->serial || dc->poll_us || dc->cache != DISK_CACHE_WRITEBACK)
+		pr_warn("%s: readonly, serial, poll and cache are the back-end's to set: ignored",
+			name);
 	b->want_queues = dc->queues;
 	b->ncpus = vm->cfg ? vm->cfg->ncpus : 1;
 	return vhost_fe_create(vm, &vu_blk_type, name, dc->vhost_user, p, dc->packed,
