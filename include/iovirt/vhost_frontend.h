@@ -33,16 +33,16 @@ struct vhost_fe;
 
 /* Timing of one front-end. Zero fields take the defaults below. */
 struct vhost_fe_params {
-	unsigned connect_timeout_ms;	/* wait for the socket at creation */
-	unsigned reply_timeout_ms;	/* a reply later than this: the back-end is gone */
-	unsigned reconnect_min_ms;	/* first retry after a disconnect */
-	unsigned reconnect_max_ms;	/* back-off ceiling */
+	unsigned connect_timeout_ms; /* wait for the socket at creation */
+	unsigned reply_timeout_ms;   /* a reply later than this: the back-end is gone */
+	unsigned reconnect_min_ms;   /* first retry after a disconnect */
+	unsigned reconnect_max_ms;   /* back-off ceiling */
 };
 
 #define VHOST_FE_CONNECT_TIMEOUT_MS 10000
-#define VHOST_FE_REPLY_TIMEOUT_MS 5000
-#define VHOST_FE_RECONNECT_MIN_MS 100
-#define VHOST_FE_RECONNECT_MAX_MS 2000
+#define VHOST_FE_REPLY_TIMEOUT_MS   5000
+#define VHOST_FE_RECONNECT_MIN_MS   100
+#define VHOST_FE_RECONNECT_MAX_MS   2000
 
 /* --disk vhost-user=SOCK[,queues=N][,transport=mmio][,packed=on]. */
 int vhost_user_blk_create(struct vm *vm, const struct disk_config *dc, unsigned index,
@@ -56,16 +56,16 @@ struct vhost_fe *vhost_fe_find(struct vm *vm, const char *name);
 
 struct vhost_fe_stats {
 	bool connected;
-	bool running;		/* rings handed to the back-end (DRIVER_OK) */
-	u64 connects;		/* successful negotiations, the first included */
+	bool running; /* rings handed to the back-end (DRIVER_OK) */
+	u64 connects; /* successful negotiations, the first included */
 	u64 disconnects;
-	u64 violations;		/* back-end messages that broke the protocol */
-	u64 config_changes;	/* CONFIG_CHANGE_MSG received */
-	u64 ring_errors;	/* events on a ring's error fd */
-	u64 backend_features;	/* GET_FEATURES of the current connection */
-	u64 protocol_features;	/* acked */
-	u64 acked_features;	/* SET_FEATURES */
-	unsigned inflight_fd;	/* 1 when an inflight area is held */
+	u64 violations;	       /* back-end messages that broke the protocol */
+	u64 config_changes;    /* CONFIG_CHANGE_MSG received */
+	u64 ring_errors;       /* events on a ring's error fd */
+	u64 backend_features;  /* GET_FEATURES of the current connection */
+	u64 protocol_features; /* acked */
+	u64 acked_features;    /* SET_FEATURES */
+	unsigned inflight_fd;  /* 1 when an inflight area is held */
 };
 void vhost_fe_get_stats(struct vhost_fe *fe, struct vhost_fe_stats *st);
 

@@ -106,7 +106,7 @@ static void fe_disconnect(struct vhost_fe *fe, bool violation, const char *fmt, 
 static void fe_arm_timer(struct vhost_fe *fe, unsigned ms)
 {
 	struct itimerspec its = {
-		.it_value = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 },
+		.it_value = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000},
 	};
 
 	if (fe->timer_fd >= 0 && timerfd_settime(fe->timer_fd, 0, &its, NULL) < 0)
@@ -122,8 +122,7 @@ static int fe_request(struct vhost_fe *fe, u32 request, const void *payload, u32
 	const struct vu_req_info *ri = vu_req_info(request);
 	bool has_reply = ri && ri->reply;
 	bool ack = !has_reply && vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_REPLY_ACK);
-	struct vu_msg m = { .hdr = { .request = request, .flags = VHOST_USER_VERSION,
-				     .size = size } };
+	struct vu_msg m = {.hdr = {.request = request, .flags = VHOST_USER_VERSION, .size = size}};
 	struct vu_msg r;
 	int rfds[VHOST_USER_MAX_FDS];
 	unsigned rn = 0;
@@ -215,7 +214,7 @@ static int fe_set_u64(struct vhost_fe *fe, u32 request, u64 v)
 
 static int fe_set_state(struct vhost_fe *fe, u32 request, unsigned q, u32 num)
 {
-	struct vhost_vring_state st = { .index = q, .num = num };
+	struct vhost_vring_state st = {.index = q, .num = num};
 
 	return vhost_fe_request(fe, request, &st, sizeof(st), NULL, 0, NULL, NULL);
 }
@@ -232,7 +231,7 @@ static int fe_set_ring_fd(struct vhost_fe *fe, u32 request, unsigned q, int fd)
 
 int vhost_fe_fetch_config(struct vhost_fe *fe, u32 len)
 {
-	struct vu_config c = { .offset = 0, .size = len };
+	struct vu_config c = {.offset = 0, .size = len};
 	struct vu_msg r;
 	int ret;
 
@@ -275,7 +274,8 @@ static int fe_negotiate(struct vhost_fe *fe, bool first)
 		return -ENOTSUP;
 	}
 	if (!first && (bf & fe->offered_fwd) != fe->offered_fwd) {
-		fe_disconnect(fe, false, "it no longer offers features 0x%llx the guest was offered",
+		fe_disconnect(fe, false,
+			      "it no longer offers features 0x%llx the guest was offered",
 			      (unsigned long long)(fe->offered_fwd & ~bf));
 		return -ENOTSUP;
 	}
@@ -318,8 +318,8 @@ static int fe_negotiate(struct vhost_fe *fe, bool first)
 	if (ret)
 		return ret;
 	if (vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_BACKEND_REQ)) {
-		struct timeval tv = { .tv_sec = fe->params.reply_timeout_ms / 1000,
-				      .tv_usec = (fe->params.reply_timeout_ms % 1000) * 1000 };
+		struct timeval tv = {.tv_sec = fe->params.reply_timeout_ms / 1000,
+				     .tv_usec = (fe->params.reply_timeout_ms % 1000) * 1000};
 
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 			return -errno;
@@ -379,7 +379,7 @@ static int fe_ring_start(struct vhost_fe *fe, unsigned q)
 	bool packed = virtio_has_feature(&fe->vd, VIRTIO_F_RING_PACKED);
 	bool ev = virtio_has_feature(&fe->vd, VIRTIO_RING_F_EVENT_IDX);
 	u64 n = vq->size;
-	struct vhost_vring_addr a = { .index = q };
+	struct vhost_vring_addr a = {.index = q};
 	int call, ret;
 
 	if (r->restore) {
@@ -438,7 +438,7 @@ int vhost_fe_ring_enable(struct vhost_fe *fe, unsigned q, bool enable)
 static int fe_set_mem_table(struct vhost_fe *fe)
 {
 	const struct gmem *g = &fe->vm->gmem;
-	struct vu_mem_table t = { .nregions = g->nr };
+	struct vu_mem_table t = {.nregions = g->nr};
 	int fds[VHOST_USER_MEM_TABLE_MAX];
 
 	/* Checked at creation: every region is an fd, at most eight of them. */
@@ -481,12 +481,13 @@ static int fe_inflight(struct vhost_fe *fe)
 			.queue_size = fe->vd.queues[0].max_size,
 		};
 
-		ret = vhost_fe_request(fe, VHOST_USER_GET_INFLIGHT_FD, &in, sizeof(in), NULL, 0,
-				       &r, &fd);
+		ret = vhost_fe_request(fe, VHOST_USER_GET_INFLIGHT_FD, &in, sizeof(in), NULL, 0, &r,
+				       &fd);
 		if (ret)
 			return ret;
 		if (!r.p.inflight.mmap_size) {
-			dev_warn_rl(&fe->rl, fe->name, "back-end has no inflight area: requests in "
+			dev_warn_rl(&fe->rl, fe->name,
+				    "back-end has no inflight area: requests in "
 				    "flight at a crash may be lost");
 			return 0;
 		}
@@ -545,7 +546,7 @@ static void fe_stop(struct vhost_fe *fe)
 			fe_set_state(fe, VHOST_USER_SET_VRING_ENABLE, q, 0);
 	for (unsigned q = 0; q < fe->nr_rings; q++) {
 		struct vhost_fe_ring *r = &fe->rings[q];
-		struct vhost_vring_state st = { .index = q };
+		struct vhost_vring_state st = {.index = q};
 		struct vu_msg m;
 
 		/* vhost-user "Ring states": GET_VRING_BASE stops the ring. */
@@ -575,8 +576,8 @@ static void fe_stop(struct vhost_fe *fe)
 /* Take a connected socket: timeouts, events, negotiation. fe->lock held. */
 static int fe_attach(struct vhost_fe *fe, int sock, bool first)
 {
-	struct timeval tv = { .tv_sec = fe->params.reply_timeout_ms / 1000,
-			      .tv_usec = (fe->params.reply_timeout_ms % 1000) * 1000 };
+	struct timeval tv = {.tv_sec = fe->params.reply_timeout_ms / 1000,
+			     .tv_usec = (fe->params.reply_timeout_ms % 1000) * 1000};
 	int ret;
 
 	/* A back-end that stops answering (or reading) is cut off, not waited for. */
@@ -627,7 +628,8 @@ static void fe_sock_event(void *opaque, u32 events)
 		goto out;
 	n = recv(fe->sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 	if (n > 0)
-		fe_disconnect(fe, true, "message on the request socket with no request outstanding");
+		fe_disconnect(fe, true,
+			      "message on the request socket with no request outstanding");
 	else if (n == 0)
 		fe_disconnect(fe, false, "closed the connection");
 	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -641,9 +643,9 @@ out:
 static void fe_backend_reply(struct vhost_fe *fe, const struct vu_msg *req, u64 status)
 {
 	struct vu_msg r = {
-		.hdr = { .request = req->hdr.request,
-			 .flags = VHOST_USER_VERSION | VHOST_USER_REPLY_MASK,
-			 .size = sizeof(u64) },
+		.hdr = {.request = req->hdr.request,
+			.flags = VHOST_USER_VERSION | VHOST_USER_REPLY_MASK,
+			.size = sizeof(u64)},
 		.p.u64 = status,
 	};
 
@@ -861,7 +863,7 @@ static void fe_destroy(void *opaque)
 	struct vhost_fe *fe = opaque;
 
 	pthread_mutex_lock(&fe->lock);
-	fe->closing = true;	/* no reconnection from here on */
+	fe->closing = true; /* no reconnection from here on */
 	pthread_mutex_unlock(&fe->lock);
 	/* The transport, torn down first, already reset the device: this is a no-op then. */
 	virtio_dev_destroy(&fe->vd);
@@ -980,8 +982,8 @@ int vhost_fe_create(struct vm *vm, const struct vhost_fe_type *type, const char 
 	fe->backoff_ms = fe->params.reconnect_min_ms;
 	fe->sock = fe->backend_sock = fe->infl_fd = -1;
 	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
-		fe->rings[q] = (struct vhost_fe_ring){ .fe = fe, .idx = q, .enabled = true,
-						       .own_call = -1, .err_fd = -1 };
+		fe->rings[q] = (struct vhost_fe_ring){
+			.fe = fe, .idx = q, .enabled = true, .own_call = -1, .err_fd = -1};
 	fe->rl = (struct ratelimit)RATELIMIT_INIT;
 	pthread_mutex_init(&fe->lock, NULL);
 	pthread_mutex_init(&fe->cfg_lock, NULL);
@@ -1055,9 +1057,9 @@ int vhost_fe_create(struct vm *vm, const struct vhost_fe_type *type, const char 
 		fe_destroy(fe);
 		return ret;
 	}
-	pr_info("%s: vhost-user back-end at %s: features 0x%llx, protocol 0x%llx, %u rings",
-		name, path, (unsigned long long)fe->backend_features,
-		(unsigned long long)fe->protocol, nr_rings);
+	pr_info("%s: vhost-user back-end at %s: features 0x%llx, protocol 0x%llx, %u rings", name,
+		path, (unsigned long long)fe->backend_features, (unsigned long long)fe->protocol,
+		nr_rings);
 	if (out)
 		*out = fe;
 	return mmio ? virtio_mmio_create(vm, &fe->vd) : virtio_pci_create(vm, &fe->vd);

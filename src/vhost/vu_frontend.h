@@ -26,7 +26,7 @@
 struct vhost_fe;
 
 struct vhost_fe_type {
-	const char *kind;		/* "vhost-user-blk" */
+	const char *kind; /* "vhost-user-blk" */
 	u32 device_id;
 	/* Virtio bits the VMM implements (offered whatever the back-end says). */
 	u64 local_features;
@@ -62,42 +62,42 @@ struct vhost_fe_type {
 	 * fe->backend_queues and, with backend_config, fe->config are known.
 	 */
 	int (*setup)(struct vhost_fe *fe, unsigned *nr_queues, unsigned *nr_rings, u64 *local);
-	u32 config_size;		/* bytes of device config space */
+	u32 config_size; /* bytes of device config space */
 };
 
 /* One ring as handed to the back-end. */
 struct vhost_fe_ring {
 	struct vhost_fe *fe;
 	unsigned idx;
-	bool started;		/* SET_VRING_KICK sent on the current connection */
-	bool enabled;		/* what SET_VRING_ENABLE last said (or should say) */
-	bool restore;		/* base must come from guest memory (back-end lost) */
-	u32 base;		/* next avail index (split), or the packed pair */
-	int own_call;		/* our eventfd when the transport has no irqfd */
-	int err_fd;		/* the back-end signals ring errors here */
+	bool started; /* SET_VRING_KICK sent on the current connection */
+	bool enabled; /* what SET_VRING_ENABLE last said (or should say) */
+	bool restore; /* base must come from guest memory (back-end lost) */
+	u32 base;     /* next avail index (split), or the packed pair */
+	int own_call; /* our eventfd when the transport has no irqfd */
+	int err_fd;   /* the back-end signals ring errors here */
 };
 
 struct vhost_fe {
 	struct virtio_dev vd;
 	const struct vhost_fe_type *type;
 	struct vm *vm;
-	char name[32];			/* "vhost-user-blk0" */
-	char path[108];			/* the back-end's socket */
+	char name[32];	/* "vhost-user-blk0" */
+	char path[108]; /* the back-end's socket */
 	struct vhost_fe_params params;
-	struct virtio_dev_ops ops;	/* the device model's view of this device */
-	unsigned nr_rings;		/* rings the back-end processes: 0..nr_rings-1 */
-	void *priv;			/* the device type's state */
+	struct virtio_dev_ops ops; /* the device model's view of this device */
+	unsigned nr_rings;	   /* rings the back-end processes: 0..nr_rings-1 */
+	void *priv;		   /* the device type's state */
 
-	pthread_mutex_t lock;		/* see the file comment */
-	int sock;			/* -1: disconnected */
-	int backend_sock;		/* our end of the back-end channel, or -1 */
-	bool running;			/* the device is active (DRIVER_OK seen, not reset) */
-	bool closing;			/* being destroyed: no reconnection */
-	u64 offered_fwd;		/* forwarded bits offered to the guest (fixed at creation) */
-	u64 backend_features;		/* GET_FEATURES (current connection) */
-	unsigned backend_queues;	/* GET_QUEUE_NUM (0: not told) */
-	u64 protocol;			/* acked protocol features (current connection) */
-	u64 acked;			/* SET_FEATURES of the running device */
+	pthread_mutex_t lock;	 /* see the file comment */
+	int sock;		 /* -1: disconnected */
+	int backend_sock;	 /* our end of the back-end channel, or -1 */
+	bool running;		 /* the device is active (DRIVER_OK seen, not reset) */
+	bool closing;		 /* being destroyed: no reconnection */
+	u64 offered_fwd;	 /* forwarded bits offered to the guest (fixed at creation) */
+	u64 backend_features;	 /* GET_FEATURES (current connection) */
+	unsigned backend_queues; /* GET_QUEUE_NUM (0: not told) */
+	u64 protocol;		 /* acked protocol features (current connection) */
+	u64 acked;		 /* SET_FEATURES of the running device */
 	struct vhost_fe_ring rings[VIRTIO_MAX_QUEUES];
 	/* Inflight area: the back-end's, kept here across its restarts. */
 	int infl_fd;
@@ -105,11 +105,11 @@ struct vhost_fe {
 	/* Reconnection. */
 	int timer_fd;
 	unsigned backoff_ms;
-	struct virtio_iothread thread;	/* the front-end's own thread (events, reconnection) */
+	struct virtio_iothread thread; /* the front-end's own thread (events, reconnection) */
 	struct vhost_fe_stats stats;
 	struct ratelimit rl;
 
-	pthread_mutex_t cfg_lock;	/* guards config[] */
+	pthread_mutex_t cfg_lock; /* guards config[] */
 	u8 config[VHOST_USER_MAX_CONFIG_SIZE];
 };
 

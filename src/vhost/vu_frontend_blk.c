@@ -23,7 +23,7 @@
 #define VU_BLK_MAX_QUEUES 64
 
 struct vu_blk {
-	unsigned want_queues;	/* --disk queues=N, 0: one per vCPU (as the back-end allows) */
+	unsigned want_queues; /* --disk queues=N, 0: one per vCPU (as the back-end allows) */
 	unsigned ncpus;
 };
 
@@ -70,7 +70,7 @@ static void vu_blk_fix_config(struct vhost_fe *fe)
 static void vu_blk_config_write(struct vhost_fe *fe, u32 off, const void *data, unsigned len)
 {
 	const u32 wce = offsetof(struct virtio_blk_config, wce);
-	struct vu_config c = { .offset = wce, .size = 1, .flags = VHOST_USER_CONFIG_F_WRITABLE };
+	struct vu_config c = {.offset = wce, .size = 1, .flags = VHOST_USER_CONFIG_F_WRITABLE};
 	int ret;
 
 	/* §5.2.4: writeback is the one field a driver writes, with CONFIG_WCE. */
@@ -81,9 +81,9 @@ static void vu_blk_config_write(struct vhost_fe *fe, u32 off, const void *data, 
 	}
 	c.region[0] = *(const u8 *)data;
 	pthread_mutex_lock(&fe->lock);
-	ret = fe->sock < 0 ? -ENOTCONN :
-	      vhost_fe_request(fe, VHOST_USER_SET_CONFIG, &c, VHOST_USER_CONFIG_HDR_SIZE + 1, NULL,
-			       0, NULL, NULL);
+	ret = fe->sock < 0 ? -ENOTCONN
+			   : vhost_fe_request(fe, VHOST_USER_SET_CONFIG, &c,
+					      VHOST_USER_CONFIG_HDR_SIZE + 1, NULL, 0, NULL, NULL);
 	if (!ret) {
 		pthread_mutex_lock(&fe->cfg_lock);
 		fe->config[wce] = c.region[0];
@@ -97,16 +97,16 @@ static void vu_blk_config_write(struct vhost_fe *fe, u32 off, const void *data, 
 static const struct vhost_fe_type vu_blk_type = {
 	.kind = "vhost-user-blk",
 	.device_id = VIRTIO_ID_BLOCK,
-	.forward_features =
-		BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_RING_F_EVENT_IDX) |
-		BIT64(VIRTIO_RING_F_INDIRECT_DESC) | BIT64(VIRTIO_F_RING_PACKED) |
-		BIT64(VIRTIO_BLK_F_SIZE_MAX) | BIT64(VIRTIO_BLK_F_SEG_MAX) |
-		BIT64(VIRTIO_BLK_F_GEOMETRY) | BIT64(VIRTIO_BLK_F_RO) | BIT64(VIRTIO_BLK_F_BLK_SIZE) |
-		BIT64(VIRTIO_BLK_F_FLUSH) | BIT64(VIRTIO_BLK_F_TOPOLOGY) |
-		BIT64(VIRTIO_BLK_F_CONFIG_WCE) | BIT64(VIRTIO_BLK_F_MQ) | BIT64(VIRTIO_BLK_F_DISCARD) |
-		BIT64(VIRTIO_BLK_F_WRITE_ZEROES),
-	.protocol_features = BIT64(VHOST_USER_PROTOCOL_F_CONFIG) |
-			     BIT64(VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD),
+	.forward_features = BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_RING_F_EVENT_IDX) |
+			    BIT64(VIRTIO_RING_F_INDIRECT_DESC) | BIT64(VIRTIO_F_RING_PACKED) |
+			    BIT64(VIRTIO_BLK_F_SIZE_MAX) | BIT64(VIRTIO_BLK_F_SEG_MAX) |
+			    BIT64(VIRTIO_BLK_F_GEOMETRY) | BIT64(VIRTIO_BLK_F_RO) |
+			    BIT64(VIRTIO_BLK_F_BLK_SIZE) | BIT64(VIRTIO_BLK_F_FLUSH) |
+			    BIT64(VIRTIO_BLK_F_TOPOLOGY) | BIT64(VIRTIO_BLK_F_CONFIG_WCE) |
+			    BIT64(VIRTIO_BLK_F_MQ) | BIT64(VIRTIO_BLK_F_DISCARD) |
+			    BIT64(VIRTIO_BLK_F_WRITE_ZEROES),
+	.protocol_features =
+		BIT64(VHOST_USER_PROTOCOL_F_CONFIG) | BIT64(VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD),
 	.backend_config = true,
 	.inflight = true,
 	.config_write = vu_blk_config_write,

@@ -26,13 +26,13 @@
 #include "vu_frontend.h"
 
 #define VU_NET_MAX_PAIRS 16
-#define VU_NET_CTRL_MAX 4096	/* largest control command read (MAC tables included) */
+#define VU_NET_CTRL_MAX	 4096 /* largest control command read (MAC tables included) */
 
 struct vu_net {
-	unsigned pairs;		/* max_virtqueue_pairs */
+	unsigned pairs; /* max_virtqueue_pairs */
 	u8 mac[6];
-	bool ctrl_live;		/* the control queue is watched (fe->lock) */
-	unsigned ctrl_q;	/* its index while the device runs */
+	bool ctrl_live;	 /* the control queue is watched (fe->lock) */
+	unsigned ctrl_q; /* its index while the device runs */
 	struct net_ctrl_state ctrl;
 	struct virtq_elem elem;
 	struct iovec iov[64];
@@ -94,19 +94,19 @@ static bool vu_net_features_ok(struct vhost_fe *fe, u64 f)
 		unsigned bit;
 		u64 needs_any;
 	} deps[] = {
-		{ VIRTIO_NET_F_GUEST_TSO4, BIT64(VIRTIO_NET_F_GUEST_CSUM) },
-		{ VIRTIO_NET_F_GUEST_TSO6, BIT64(VIRTIO_NET_F_GUEST_CSUM) },
-		{ VIRTIO_NET_F_GUEST_UFO, BIT64(VIRTIO_NET_F_GUEST_CSUM) },
-		{ VIRTIO_NET_F_GUEST_ECN,
-		  BIT64(VIRTIO_NET_F_GUEST_TSO4) | BIT64(VIRTIO_NET_F_GUEST_TSO6) },
-		{ VIRTIO_NET_F_HOST_TSO4, BIT64(VIRTIO_NET_F_CSUM) },
-		{ VIRTIO_NET_F_HOST_TSO6, BIT64(VIRTIO_NET_F_CSUM) },
-		{ VIRTIO_NET_F_HOST_UFO, BIT64(VIRTIO_NET_F_CSUM) },
-		{ VIRTIO_NET_F_HOST_ECN,
-		  BIT64(VIRTIO_NET_F_HOST_TSO4) | BIT64(VIRTIO_NET_F_HOST_TSO6) },
-		{ VIRTIO_NET_F_CTRL_RX, BIT64(VIRTIO_NET_F_CTRL_VQ) },
-		{ VIRTIO_NET_F_MQ, BIT64(VIRTIO_NET_F_CTRL_VQ) },
-		{ VIRTIO_NET_F_CTRL_MAC_ADDR, BIT64(VIRTIO_NET_F_CTRL_VQ) },
+		{VIRTIO_NET_F_GUEST_TSO4, BIT64(VIRTIO_NET_F_GUEST_CSUM)},
+		{VIRTIO_NET_F_GUEST_TSO6, BIT64(VIRTIO_NET_F_GUEST_CSUM)},
+		{VIRTIO_NET_F_GUEST_UFO, BIT64(VIRTIO_NET_F_GUEST_CSUM)},
+		{VIRTIO_NET_F_GUEST_ECN,
+		 BIT64(VIRTIO_NET_F_GUEST_TSO4) | BIT64(VIRTIO_NET_F_GUEST_TSO6)},
+		{VIRTIO_NET_F_HOST_TSO4, BIT64(VIRTIO_NET_F_CSUM)},
+		{VIRTIO_NET_F_HOST_TSO6, BIT64(VIRTIO_NET_F_CSUM)},
+		{VIRTIO_NET_F_HOST_UFO, BIT64(VIRTIO_NET_F_CSUM)},
+		{VIRTIO_NET_F_HOST_ECN,
+		 BIT64(VIRTIO_NET_F_HOST_TSO4) | BIT64(VIRTIO_NET_F_HOST_TSO6)},
+		{VIRTIO_NET_F_CTRL_RX, BIT64(VIRTIO_NET_F_CTRL_VQ)},
+		{VIRTIO_NET_F_MQ, BIT64(VIRTIO_NET_F_CTRL_VQ)},
+		{VIRTIO_NET_F_CTRL_MAC_ADDR, BIT64(VIRTIO_NET_F_CTRL_VQ)},
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(deps); i++)
@@ -241,15 +241,14 @@ static const struct vhost_fe_type vu_net_type = {
 	.local_features = BIT64(VIRTIO_NET_F_MAC) | BIT64(VIRTIO_NET_F_STATUS) |
 			  BIT64(VIRTIO_NET_F_CTRL_VQ) | BIT64(VIRTIO_NET_F_CTRL_RX) |
 			  BIT64(VIRTIO_NET_F_CTRL_MAC_ADDR),
-	.forward_features =
-		BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_RING_F_EVENT_IDX) |
-		BIT64(VIRTIO_RING_F_INDIRECT_DESC) | BIT64(VIRTIO_F_RING_PACKED) |
-		BIT64(VIRTIO_NET_F_CSUM) | BIT64(VIRTIO_NET_F_GUEST_CSUM) |
-		BIT64(VIRTIO_NET_F_GUEST_TSO4) | BIT64(VIRTIO_NET_F_GUEST_TSO6) |
-		BIT64(VIRTIO_NET_F_GUEST_ECN) | BIT64(VIRTIO_NET_F_GUEST_UFO) |
-		BIT64(VIRTIO_NET_F_HOST_TSO4) | BIT64(VIRTIO_NET_F_HOST_TSO6) |
-		BIT64(VIRTIO_NET_F_HOST_ECN) | BIT64(VIRTIO_NET_F_HOST_UFO) |
-		BIT64(VIRTIO_NET_F_MRG_RXBUF) | BIT64(VIRTIO_NET_F_MQ),
+	.forward_features = BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_RING_F_EVENT_IDX) |
+			    BIT64(VIRTIO_RING_F_INDIRECT_DESC) | BIT64(VIRTIO_F_RING_PACKED) |
+			    BIT64(VIRTIO_NET_F_CSUM) | BIT64(VIRTIO_NET_F_GUEST_CSUM) |
+			    BIT64(VIRTIO_NET_F_GUEST_TSO4) | BIT64(VIRTIO_NET_F_GUEST_TSO6) |
+			    BIT64(VIRTIO_NET_F_GUEST_ECN) | BIT64(VIRTIO_NET_F_GUEST_UFO) |
+			    BIT64(VIRTIO_NET_F_HOST_TSO4) | BIT64(VIRTIO_NET_F_HOST_TSO6) |
+			    BIT64(VIRTIO_NET_F_HOST_ECN) | BIT64(VIRTIO_NET_F_HOST_UFO) |
+			    BIT64(VIRTIO_NET_F_MRG_RXBUF) | BIT64(VIRTIO_NET_F_MQ),
 	.queue_num_pairs = true,
 	.features_ok = vu_net_features_ok,
 	.activate = vu_net_activate,

@@ -23,7 +23,7 @@
 #include "src/vhost/lib/vu_priv.h"
 #include "vu_test_backend.h"
 
-#define VTB_MAX_Q 16
+#define VTB_MAX_Q	16
 #define VTB_MAX_SECTORS 4096
 
 enum vtb_cmd { VTB_NONE, VTB_CRASH, VTB_LISTEN_ON, VTB_LISTEN_OFF, VTB_CAPACITY, VTB_QUIT };
@@ -35,7 +35,7 @@ struct vtb {
 	int listen_fd;
 	struct vu_dev *dev;
 	pthread_t thread;
-	pthread_mutex_t lock;	/* guards cmd, arg and the state the test reads */
+	pthread_mutex_t lock; /* guards cmd, arg and the state the test reads */
 	pthread_cond_t cond;
 	enum vtb_cmd cmd;
 	u64 arg;
@@ -240,14 +240,14 @@ static void *vtb_main(void *arg)
 			break;
 		if (cmd != VTB_NONE)
 			run_cmd(b);
-		p[n++] = (struct pollfd){ .fd = b->listen_fd, .events = POLLIN };
-		p[n++] = (struct pollfd){ .fd = b->dev ? vu_dev_fd(b->dev) : -1, .events = POLLIN };
+		p[n++] = (struct pollfd){.fd = b->listen_fd, .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = b->dev ? vu_dev_fd(b->dev) : -1, .events = POLLIN};
 		for (unsigned q = 0; b->dev && q < b->o.num_queues; q++) {
 			int fd = b->qon[q] ? vu_queue_kick_fd(vu_dev_queue(b->dev, q)) : -1;
 
 			if (fd >= 0) {
 				qidx[nq++] = q;
-				p[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+				p[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
 			}
 		}
 		if (poll(p, n, 5) <= 0)
@@ -256,7 +256,7 @@ static void *vtb_main(void *arg)
 			int fd = vu_accept(b->listen_fd);
 
 			if (fd >= 0) {
-				drop_conn(b);	/* one front-end at a time: the newest */
+				drop_conn(b); /* one front-end at a time: the newest */
 				b->dev = vu_dev_new(fd, &b->ops, b, "vtb");
 				pthread_mutex_lock(&b->lock);
 				b->conns++;
@@ -287,14 +287,16 @@ struct vtb *vtb_start(const char *path, const struct vtb_opts *o)
 	if (!b->o.num_queues || b->o.num_queues > VTB_MAX_Q)
 		b->o.num_queues = 1;
 	if (!b->o.features)
-		b->o.features = b->o.kind == VTB_BLK ?
-			BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_RING_F_EVENT_IDX) |
-			BIT64(VIRTIO_RING_F_INDIRECT_DESC) | BIT64(VIRTIO_BLK_F_FLUSH) |
-			BIT64(VIRTIO_BLK_F_BLK_SIZE) | BIT64(VIRTIO_BLK_F_SEG_MAX) |
-			BIT64(VIRTIO_BLK_F_CONFIG_WCE) |
-			(b->o.num_queues > 1 ? BIT64(VIRTIO_BLK_F_MQ) : 0) :
-			BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_RING_F_EVENT_IDX) |
-			BIT64(VIRTIO_NET_F_MRG_RXBUF) | BIT64(VIRTIO_NET_F_CSUM);
+		b->o.features =
+			b->o.kind == VTB_BLK
+				? BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_RING_F_EVENT_IDX) |
+					  BIT64(VIRTIO_RING_F_INDIRECT_DESC) |
+					  BIT64(VIRTIO_BLK_F_FLUSH) | BIT64(VIRTIO_BLK_F_BLK_SIZE) |
+					  BIT64(VIRTIO_BLK_F_SEG_MAX) |
+					  BIT64(VIRTIO_BLK_F_CONFIG_WCE) |
+					  (b->o.num_queues > 1 ? BIT64(VIRTIO_BLK_F_MQ) : 0)
+				: BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_RING_F_EVENT_IDX) |
+					  BIT64(VIRTIO_NET_F_MRG_RXBUF) | BIT64(VIRTIO_NET_F_CSUM);
 	snprintf(b->path, sizeof(b->path), "%s", path);
 	b->ops = (struct vu_dev_ops){
 		.features = b->o.features,

@@ -19,10 +19,10 @@ enum vtb_kind { VTB_BLK, VTB_NET };
 
 struct vtb_opts {
 	enum vtb_kind kind;
-	unsigned num_queues;	/* rings */
-	u64 disk_size;		/* VTB_BLK: bytes */
-	bool inflight;		/* offer INFLIGHT_SHMFD */
-	u64 features;		/* virtio bits offered (0: a sensible set for the kind) */
+	unsigned num_queues; /* rings */
+	u64 disk_size;	     /* VTB_BLK: bytes */
+	bool inflight;	     /* offer INFLIGHT_SHMFD */
+	u64 features;	     /* virtio bits offered (0: a sensible set for the kind) */
 };
 
 struct vtb *vtb_start(const char *path, const struct vtb_opts *o);

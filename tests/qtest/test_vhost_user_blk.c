@@ -25,7 +25,7 @@
 #include "qtest_virtio.h"
 #include "vu_test_backend.h"
 
-#define STEP_NS 1000000ull
+#define STEP_NS	  1000000ull
 #define DISK_SIZE (4u << 20)
 
 static struct qtest_state *s;
@@ -40,7 +40,7 @@ struct req {
 static void submit(struct req *r, uint32_t type, uint64_t sector, uint64_t data, uint32_t len,
 		   bool in)
 {
-	struct virtio_blk_outhdr h = { .type = type, .sector = sector };
+	struct virtio_blk_outhdr h = {.type = type, .sector = sector};
 	struct qvirtio_buf b[3];
 	unsigned n = 0;
 	uint8_t status = 0xee;
@@ -49,10 +49,10 @@ static void submit(struct req *r, uint32_t type, uint64_t sector, uint64_t data,
 	r->st = guest_alloc(&ram, 1);
 	qtest_memwrite(s, r->hdr, &h, sizeof(h));
 	qtest_memwrite(s, r->st, &status, 1);
-	b[n++] = (struct qvirtio_buf){ r->hdr, 16, false };
+	b[n++] = (struct qvirtio_buf){r->hdr, 16, false};
 	if (len)
-		b[n++] = (struct qvirtio_buf){ data, len, in };
-	b[n++] = (struct qvirtio_buf){ r->st, 1, true };
+		b[n++] = (struct qvirtio_buf){data, len, in};
+	b[n++] = (struct qvirtio_buf){r->st, 1, true};
 	r->head = qvirtqueue_add(&vq, b, n);
 	qvirtqueue_kick(&vq);
 }
@@ -83,10 +83,10 @@ int main(int argc, char **argv)
 {
 	enum qtest_target t = harness_target(argc, argv);
 	char sock[108], disk_arg[160];
-	const char *iovirt_extra[] = { "--disk", disk_arg, NULL };
-	struct vtb_opts o = { .kind = VTB_BLK, .num_queues = 1, .disk_size = DISK_SIZE,
-			      .inflight = true };
-	struct qtest_machine m = { 0 };
+	const char *iovirt_extra[] = {"--disk", disk_arg, NULL};
+	struct vtb_opts o = {
+		.kind = VTB_BLK, .num_queues = 1, .disk_size = DISK_SIZE, .inflight = true};
+	struct qtest_machine m = {0};
 	struct qpci_bus bus;
 	struct qvirtio_dev dev;
 	struct req held;

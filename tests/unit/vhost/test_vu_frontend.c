@@ -27,10 +27,10 @@
 #include "src/vhost/vu_sock.h"
 #include "vu_test_backend.h"
 
-#define RINGS 0x100000ull
-#define HDR(i) (0x400000ull + (u64)(i) * 0x100)
+#define RINGS	  0x100000ull
+#define HDR(i)	  (0x400000ull + (u64)(i)*0x100)
 #define STATUS(i) (0x480000ull + (u64)(i))
-#define DATA(i) (0x1000000ull + (u64)(i) * 0x10000)
+#define DATA(i)	  (0x1000000ull + (u64)(i)*0x10000)
 
 static char sock_path[108];
 
@@ -43,7 +43,7 @@ static const struct vhost_fe_params fast = {
 
 static struct vhost_fe_stats stats_of(struct pci_fixture *f, const char *name)
 {
-	struct vhost_fe_stats st = { 0 };
+	struct vhost_fe_stats st = {0};
 	struct vhost_fe *fe = vhost_fe_find(&f->vm, name);
 
 	CHECK(fe != NULL);
@@ -89,9 +89,9 @@ static int add_rw(struct vdrv *v, unsigned i, u32 type, u64 sector, u32 len)
 {
 	bool in = type == VIRTIO_BLK_T_IN;
 	struct mock_buf b[3] = {
-		{ HDR(i), 16, false },
-		{ DATA(i), len, in },
-		{ STATUS(i), 1, true },
+		{HDR(i), 16, false},
+		{DATA(i), len, in},
+		{STATUS(i), 1, true},
 	};
 
 	put_hdr(v, i, type, sector);
@@ -136,15 +136,15 @@ static void setup(struct pci_fixture *f, struct vtb **b, const struct vtb_opts *
 
 static struct disk_config disk(void)
 {
-	struct disk_config dc = { .vhost_user = sock_path };
+	struct disk_config dc = {.vhost_user = sock_path};
 
 	return dc;
 }
 
 static void test_negotiation_and_io(void)
 {
-	struct vtb_opts o = { .kind = VTB_BLK, .num_queues = 1, .disk_size = 1 << 20,
-			      .inflight = true };
+	struct vtb_opts o = {
+		.kind = VTB_BLK, .num_queues = 1, .disk_size = 1 << 20, .inflight = true};
 	struct disk_config dc;
 	struct pci_fixture f;
 	struct vtb *b;
@@ -232,7 +232,7 @@ static void test_negotiation_and_io(void)
 /* A masked vector: the back-end's call becomes the pending bit, unmasking delivers it. */
 static void test_msix_masking(void)
 {
-	struct vtb_opts o = { .kind = VTB_BLK, .num_queues = 1 };
+	struct vtb_opts o = {.kind = VTB_BLK, .num_queues = 1};
 	struct disk_config dc;
 	struct pci_fixture f;
 	struct vtb *b;
@@ -269,7 +269,7 @@ static void test_msix_masking(void)
 /* No MSI-X (INTx): the call fd is the front-end's own eventfd, turned into ISR + INTA#. */
 static void test_intx(void)
 {
-	struct vtb_opts o = { .kind = VTB_BLK, .num_queues = 1 };
+	struct vtb_opts o = {.kind = VTB_BLK, .num_queues = 1};
 	struct disk_config dc;
 	struct pci_fixture f;
 	struct vtb *b;
@@ -289,7 +289,7 @@ static void test_intx(void)
 	id = add_rw(&v, 0, VIRTIO_BLK_T_FLUSH, 0, 0);
 	CHECK_EQ(vdrv_wait_used(&v, 0, &len), id);
 	for (int i = 0; i < 1000 && !seen; i++) {
-		seen = vd_rd(&v, v.isr, 1) & 1;	/* the read clears it (§4.1.4.5) */
+		seen = vd_rd(&v, v.isr, 1) & 1; /* the read clears it (§4.1.4.5) */
 		usleep(1000);
 	}
 	CHECK(seen);
@@ -302,7 +302,7 @@ static void test_intx(void)
 /* CONFIG_CHANGE_MSG: the new capacity is fetched and the config interrupt raised. */
 static void test_config_change(void)
 {
-	struct vtb_opts o = { .kind = VTB_BLK, .num_queues = 1 };
+	struct vtb_opts o = {.kind = VTB_BLK, .num_queues = 1};
 	struct disk_config dc;
 	struct pci_fixture f;
 	struct vtb *b;
@@ -341,7 +341,7 @@ static void test_config_change(void)
  */
 static void test_crash_and_reconnect(void)
 {
-	struct vtb_opts o = { .kind = VTB_BLK, .num_queues = 1, .inflight = true };
+	struct vtb_opts o = {.kind = VTB_BLK, .num_queues = 1, .inflight = true};
 	struct disk_config dc;
 	struct pci_fixture f;
 	struct vtb *b;
@@ -364,7 +364,7 @@ static void test_crash_and_reconnect(void)
 	for (int i = 0; i < 2000 && !vtb_held(b); i++)
 		usleep(1000);
 	CHECK_EQ(vtb_held(b), 1);
-	vtb_listen(b, false);	/* away for a while: reconnection attempts fail */
+	vtb_listen(b, false); /* away for a while: reconnection attempts fail */
 	vtb_crash(b);
 	CHECK(wait_disconnects(&f, "vhost-user-blk0", 1));
 	CHECK(!stats_of(&f, "vhost-user-blk0").connected);
@@ -404,7 +404,7 @@ static void test_crash_and_reconnect(void)
 static void test_bad_paths(void)
 {
 	struct vhost_fe_params p = fast;
-	struct disk_config dc = { 0 };
+	struct disk_config dc = {0};
 	struct pci_fixture f;
 	char file[] = "/tmp/iovirt-vufe-file-XXXXXX";
 	int fd = mkstemp(file);
@@ -421,7 +421,7 @@ static void test_bad_paths(void)
 	t0 = clock_ns();
 	CHECK_EQ(vhost_user_blk_create(&f.vm, &dc, 0, &p), -ENOENT);
 	CHECK(clock_ns() - t0 >= 190000000ull);
-	CHECK_EQ(f.vm.nr_devices, 1);	/* the host bridge only */
+	CHECK_EQ(f.vm.nr_devices, 1); /* the host bridge only */
 	close(fd);
 	unlink(file);
 	pci_fixture_fini(&f);
@@ -434,9 +434,9 @@ static void ctrl_cmd(struct vdrv *v, unsigned cq, u8 cls, u8 cmd, const void *da
 {
 	u8 *hdr = vdrv_host(v, HDR(10), 2);
 	struct mock_buf bufs[3] = {
-		{ HDR(10), 2, false },
-		{ DATA(10), len, false },
-		{ STATUS(10), 1, true },
+		{HDR(10), 2, false},
+		{DATA(10), len, false},
+		{STATUS(10), 1, true},
 	};
 	u32 used;
 
@@ -451,9 +451,9 @@ static void ctrl_cmd(struct vdrv *v, unsigned cq, u8 cls, u8 cmd, const void *da
 
 static void test_net(void)
 {
-	struct vtb_opts o = { .kind = VTB_NET, .num_queues = 4 };
-	struct net_config nc = { .tap_fd = -1, .queues = 2, .mac_set = true,
-				 .mac = { 0x02, 0, 0, 0, 0, 0x42 } };
+	struct vtb_opts o = {.kind = VTB_NET, .num_queues = 4};
+	struct net_config nc = {
+		.tap_fd = -1, .queues = 2, .mac_set = true, .mac = {0x02, 0, 0, 0, 0, 0x42}};
 	struct pci_fixture f;
 	struct vtb *b;
 	struct vdrv v;
@@ -472,7 +472,7 @@ static void test_net(void)
 	CHECK(feat & BIT64(VIRTIO_NET_F_CTRL_VQ));
 	CHECK(feat & BIT64(VIRTIO_NET_F_MQ));
 	CHECK(feat & BIT64(VIRTIO_NET_F_MRG_RXBUF));	/* the back-end's */
-	CHECK(!(feat & BIT64(VIRTIO_NET_F_HOST_TSO4)));	/* not offered by it */
+	CHECK(!(feat & BIT64(VIRTIO_NET_F_HOST_TSO4))); /* not offered by it */
 	CHECK_EQ(vdrv_cfg_rd(&v, offsetof(struct virtio_net_config, mac) + 5, 1), 0x42);
 	CHECK_EQ(vdrv_cfg_rd(&v, offsetof(struct virtio_net_config, max_virtqueue_pairs), 2), 2);
 	CHECK_EQ(vdrv_cfg_rd(&v, offsetof(struct virtio_net_config, status), 2),
@@ -491,12 +491,12 @@ static void test_net(void)
 	ctrl_cmd(&v, 4, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, &pairs, 2, &ack);
 	CHECK_EQ(ack, VIRTIO_NET_OK);
 	CHECK(vtb_ring_enabled(b, 2) && vtb_ring_enabled(b, 3));
-	pairs = 3;	/* more than max_virtqueue_pairs */
+	pairs = 3; /* more than max_virtqueue_pairs */
 	ctrl_cmd(&v, 4, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, &pairs, 2, &ack);
 	CHECK_EQ(ack, VIRTIO_NET_ERR);
 	/* A frame on the second pair's transmit ring reaches the back-end. */
 	{
-		struct mock_buf tx = { DATA(20), 12 + 60, false };
+		struct mock_buf tx = {DATA(20), 12 + 60, false};
 
 		memset(vdrv_host(&v, DATA(20), 72), 0, 72);
 		id = vdrv_add(&v, 3, &tx, 1);
@@ -521,8 +521,8 @@ static void test_net(void)
 /* §5.1.2: a driver without MQ has its control queue at 2, which stays in the VMM. */
 static void test_net_no_mq(void)
 {
-	struct vtb_opts o = { .kind = VTB_NET, .num_queues = 4 };
-	struct net_config nc = { .tap_fd = -1, .queues = 2 };
+	struct vtb_opts o = {.kind = VTB_NET, .num_queues = 4};
+	struct net_config nc = {.tap_fd = -1, .queues = 2};
 	struct pci_fixture f;
 	struct vtb *b;
 	struct vdrv v;
@@ -552,15 +552,15 @@ static void test_net_no_mq(void)
 
 enum evil {
 	EVIL_NONE,
-	EVIL_FEATURES_SIZE,	/* GET_FEATURES reply of 4 bytes */
-	EVIL_WRONG_REQUEST,	/* GET_PROTOCOL_FEATURES answered as GET_FEATURES */
-	EVIL_NO_REPLY_FLAG,	/* reply without the reply bit */
-	EVIL_INFLIGHT_NO_FD,	/* GET_INFLIGHT_FD reply without its fd */
-	EVIL_ACK_WITH_FD,	/* REPLY_ACK of SET_MEM_TABLE carries an fd */
-	EVIL_UNSOLICITED,	/* a message after SET_VRING_ENABLE, unasked */
-	EVIL_SILENT,		/* no reply to GET_VRING_BASE */
-	EVIL_BACKEND_GARBAGE,	/* a CONFIG_CHANGE_MSG with a payload on the back-end channel */
-	EVIL_VRING_BASE_INDEX,	/* GET_VRING_BASE reply for another ring */
+	EVIL_FEATURES_SIZE,    /* GET_FEATURES reply of 4 bytes */
+	EVIL_WRONG_REQUEST,    /* GET_PROTOCOL_FEATURES answered as GET_FEATURES */
+	EVIL_NO_REPLY_FLAG,    /* reply without the reply bit */
+	EVIL_INFLIGHT_NO_FD,   /* GET_INFLIGHT_FD reply without its fd */
+	EVIL_ACK_WITH_FD,      /* REPLY_ACK of SET_MEM_TABLE carries an fd */
+	EVIL_UNSOLICITED,      /* a message after SET_VRING_ENABLE, unasked */
+	EVIL_SILENT,	       /* no reply to GET_VRING_BASE */
+	EVIL_BACKEND_GARBAGE,  /* a CONFIG_CHANGE_MSG with a payload on the back-end channel */
+	EVIL_VRING_BASE_INDEX, /* GET_VRING_BASE reply for another ring */
 };
 
 struct evil_be {
@@ -569,13 +569,13 @@ struct evil_be {
 	pthread_t thread;
 	bool quit;
 	int conns;
-	bool stop_at_evil;	/* stop serving after the evil act of the first connection */
+	bool stop_at_evil; /* stop serving after the evil act of the first connection */
 };
 
 static void evil_send(int fd, u32 req, u32 flags, const void *p, u32 size, const int *fds,
 		      unsigned nfds)
 {
-	struct vu_msg m = { .hdr = { req, flags, size } };
+	struct vu_msg m = {.hdr = {req, flags, size}};
 
 	memcpy(&m.p, p, size);
 	if (vu_sock_send(fd, &m, fds, nfds))
@@ -640,7 +640,7 @@ static void evil_serve(struct evil_be *e, int fd, bool evil)
 			struct vu_config c = m.p.config;
 
 			memset(c.region, 0, c.size);
-			c.region[0] = 0x80;	/* capacity 128 sectors */
+			c.region[0] = 0x80; /* capacity 128 sectors */
 			evil_send(fd, m.hdr.request, R, &c, m.hdr.size, NULL, 0);
 			break;
 		}
@@ -706,7 +706,7 @@ static void evil_serve(struct evil_be *e, int fd, bool evil)
 			evil_send(fd, m.hdr.request, R, &v, 8, NULL, 0);
 		}
 		continue;
-evil_done:
+	evil_done:
 		if (e->stop_at_evil) {
 			/* Stay connected and silent: the front-end must hang up by itself. */
 			while (!e->quit) {
@@ -727,10 +727,10 @@ evil_done:
 static void *evil_main(void *arg)
 {
 	struct evil_be *e = arg;
-	struct timeval tv = { .tv_usec = 20000 };
+	struct timeval tv = {.tv_usec = 20000};
 
 	while (!e->quit) {
-		struct pollfd p = { .fd = e->listen_fd, .events = POLLIN };
+		struct pollfd p = {.fd = e->listen_fd, .events = POLLIN};
 		int fd;
 
 		if (poll(&p, 1, 10) <= 0)
