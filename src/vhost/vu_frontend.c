@@ -4,7 +4,8 @@
  * process per virtio device, driven the way the protocol describes it
  * (QEMU docs/interop/vhost-user.rst, front-end side).
  *
- * Connection (client mode): GET_FEATURES, GET/SET_PROTOCOL_FEATURES (MQ,
+ * Connection (client mode; requests, replies and negotiation are in
+ * vu_frontend_conn.c): GET_FEATURES, GET/SET_PROTOCOL_FEATURES (MQ,
  * REPLY_ACK, BACKEND_REQ, STATUS, RESET_DEVICE, and CONFIG/INFLIGHT_SHMFD
  * for the types that use them), GET_QUEUE_NUM, SET_OWNER,
  * SET_BACKEND_REQ_FD. With REPLY_ACK every request without a reply of its
@@ -48,176 +49,7 @@
 #include "vu_frontend.h"
 #include "vu_sock.h"
 
-/* Protocol features every type may use. */
-#define FE_PROTO_BASE                                                                              \
-	(BIT64(VHOST_USER_PROTOCOL_F_MQ) | BIT64(VHOST_USER_PROTOCOL_F_REPLY_ACK) |                \
-	 BIT64(VHOST_USER_PROTOCOL_F_BACKEND_REQ) | BIT64(VHOST_USER_PROTOCOL_F_STATUS) |          \
-	 BIT64(VHOST_USER_PROTOCOL_F_RESET_DEVICE))
-
-static void fe_arm_timer(struct vhost_fe *fe, unsigned ms);
-static void fe_sock_event(void *opaque, u32 events);
-static void fe_backend_event(void *opaque, u32 events);
-
-/* --- Connection loss --- */
-
-/* Close the connection (fe->lock held): one log line, rings frozen, reconnection armed. */
-static void fe_disconnect(struct vhost_fe *fe, bool violation, const char *fmt, ...) __printf(3, 4);
-static void fe_disconnect(struct vhost_fe *fe, bool violation, const char *fmt, ...)
-{
-	char why[160];
-	va_list ap;
-
-	if (fe->sock < 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	if (violation)
-		fe->stats.violations++;
-	dev_warn_rl(&fe->rl, fe->name, "back-end at %s: %s%s; %s", fe->path,
-		    violation ? "protocol violation: " : "", why,
-		    fe->running ? "I/O stalls until it is back" : "reconnecting");
-	evloop_del(&fe->thread.loop, fe->sock);
-	close(fe->sock);
-	fe->sock = -1;
-	if (fe->backend_sock >= 0) {
-		evloop_del(&fe->thread.loop, fe->backend_sock);
-		close(fe->backend_sock);
-		fe->backend_sock = -1;
-	}
-	for (unsigned q = 0; q < fe->nr_rings; q++) {
-		struct vhost_fe_ring *r = &fe->rings[q];
-
-		/* The back-end's last avail index died with it: guest memory tells. */
-		if (r->started)
-			r->restore = true;
-		r->started = false;
-	}
-	fe->protocol = 0;
-	fe->stats.connected = false;
-	fe->stats.disconnects++;
-	if (fe->type->connection_changed)
-		fe->type->connection_changed(fe, false);
-	/* Back-off grows while attempts fail; a successful negotiation resets it. */
-	fe_arm_timer(fe, fe->backoff_ms);
-	fe->backoff_ms = MIN(fe->backoff_ms * 2, fe->params.reconnect_max_ms);
-}
-
-static void fe_arm_timer(struct vhost_fe *fe, unsigned ms)
-{
-	struct itimerspec its = {
-		.it_value = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000},
-	};
-
-	if (fe->timer_fd >= 0 && timerfd_settime(fe->timer_fd, 0, &its, NULL) < 0)
-		pr_warn("%s: reconnection timer: %s", fe->name, strerror(errno));
-}
-
-/* --- Requests --- */
-
-static int fe_request(struct vhost_fe *fe, u32 request, const void *payload, u32 size,
-		      const int *fds, unsigned nfds, struct vu_msg *reply, int *reply_fd,
-		      bool refusal_fatal)
-{
-	const struct vu_req_info *ri = vu_req_info(request);
-	bool has_reply = ri && ri->reply;
-	bool ack = !has_reply && vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_REPLY_ACK);
-	struct vu_msg m = {.hdr = {.request = request, .flags = VHOST_USER_VERSION, .size = size}};
-	struct vu_msg r;
-	int rfds[VHOST_USER_MAX_FDS];
-	unsigned rn = 0;
-	const char *why;
-	int ret;
-
-	if (reply_fd)
-		*reply_fd = -1;
-	if (fe->sock < 0)
-		return -ENOTCONN;
-	if (size > sizeof(m.p))
-		return -EINVAL;
-	if (size)
-		memcpy(&m.p, payload, size);
-	if (ack)
-		m.hdr.flags |= VHOST_USER_NEED_REPLY_MASK;
-	ret = vu_sock_send(fe->sock, &m, fds, nfds);
-	if (ret) {
-		fe_disconnect(fe, false, "cannot send %s: %s", vu_req_name(request),
-			      strerror(-ret));
-		return -ENOTCONN;
-	}
-	if (!has_reply && !ack)
-		return 0;
-	ret = vu_sock_recv(fe->sock, &r, rfds, &rn, &why);
-	if (ret == -ECONNRESET) {
-		fe_disconnect(fe, false, "closed the connection (waiting for %s)",
-			      vu_req_name(request));
-		return -ENOTCONN;
-	}
-	if (ret == -EAGAIN) {
-		fe_disconnect(fe, false, "no reply to %s within %u ms", vu_req_name(request),
-			      fe->params.reply_timeout_ms);
-		return -ENOTCONN;
-	}
-	if (ret == -EPROTO) {
-		fe_disconnect(fe, true, "reply to %s: %s", vu_req_name(request), why);
-		return -ENOTCONN;
-	}
-	if (ret) {
-		fe_disconnect(fe, false, "reading the reply to %s: %s", vu_req_name(request),
-			      strerror(-ret));
-		return -ENOTCONN;
-	}
-	why = vu_reply_check(&r, &m, rn);
-	if (why) {
-		vu_close_fds(rfds, rn);
-		fe_disconnect(fe, true, "reply to %s: %s", vu_req_name(request), why);
-		return -ENOTCONN;
-	}
-	if (!has_reply) {
-		if (!r.p.u64)
-			return 0;
-		if (refusal_fatal)
-			fe_disconnect(fe, false, "refused %s (status 0x%llx)", vu_req_name(request),
-				      (unsigned long long)r.p.u64);
-		return refusal_fatal ? -ENOTCONN : -EREMOTEIO;
-	}
-	if (reply)
-		*reply = r;
-	if (rn && reply_fd) {
-		*reply_fd = rfds[0];
-		rfds[0] = -1;
-	}
-	vu_close_fds(rfds, rn);
-	return 0;
-}
-
-int vhost_fe_request(struct vhost_fe *fe, u32 request, const void *payload, u32 size,
-		     const int *fds, unsigned nfds, struct vu_msg *reply, int *reply_fd)
-{
-	return fe_request(fe, request, payload, size, fds, nfds, reply, reply_fd, true);
-}
-
-static int fe_get_u64(struct vhost_fe *fe, u32 request, u64 *v)
-{
-	struct vu_msg r;
-	int ret = vhost_fe_request(fe, request, NULL, 0, NULL, 0, &r, NULL);
-
-	if (!ret)
-		*v = r.p.u64;
-	return ret;
-}
-
-static int fe_set_u64(struct vhost_fe *fe, u32 request, u64 v)
-{
-	return vhost_fe_request(fe, request, &v, sizeof(v), NULL, 0, NULL, NULL);
-}
-
-static int fe_set_state(struct vhost_fe *fe, u32 request, unsigned q, u32 num)
-{
-	struct vhost_vring_state st = {.index = q, .num = num};
-
-	return vhost_fe_request(fe, request, &st, sizeof(st), NULL, 0, NULL, NULL);
-}
+/* --- Rings --- */
 
 /* SET_VRING_KICK/CALL/ERR: ring index, and the fd (or the no-fd bit). */
 static int fe_set_ring_fd(struct vhost_fe *fe, u32 request, unsigned q, int fd)
@@ -228,122 +60,6 @@ static int fe_set_ring_fd(struct vhost_fe *fe, u32 request, unsigned q, int fd)
 		v |= VHOST_USER_VRING_NOFD_MASK;
 	return vhost_fe_request(fe, request, &v, sizeof(v), &fd, fd < 0 ? 0 : 1, NULL, NULL);
 }
-
-int vhost_fe_fetch_config(struct vhost_fe *fe, u32 len)
-{
-	struct vu_config c = {.offset = 0, .size = len};
-	struct vu_msg r;
-	int ret;
-
-	if (!vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_CONFIG))
-		return -ENOTSUP;
-	ret = vhost_fe_request(fe, VHOST_USER_GET_CONFIG, &c, VHOST_USER_CONFIG_HDR_SIZE + len,
-			       NULL, 0, &r, NULL);
-	if (ret)
-		return ret;
-	if (!r.hdr.size) {
-		/* vhost-user GET_CONFIG: an empty reply is the back-end's "failed". */
-		dev_warn_rl(&fe->rl, fe->name, "back-end could not read its config space");
-		return -EREMOTEIO;
-	}
-	pthread_mutex_lock(&fe->cfg_lock);
-	memcpy(fe->config, r.p.config.region, len);
-	pthread_mutex_unlock(&fe->cfg_lock);
-	if (fe->type->config_fetched)
-		fe->type->config_fetched(fe);
-	return 0;
-}
-
-/* --- Negotiation --- */
-
-/*
- * After connecting: features, protocol features, queues, ownership, the
- * back-end channel. `first`: at creation (the offer to the guest is made
- * from what we learn); later the back-end must offer at least that again.
- */
-static int fe_negotiate(struct vhost_fe *fe, bool first)
-{
-	u64 bf, pf = 0, want, qn = 0;
-	int sv[2], ret;
-
-	ret = fe_get_u64(fe, VHOST_USER_GET_FEATURES, &bf);
-	if (ret)
-		return ret;
-	if (!(bf & BIT64(VIRTIO_F_VERSION_1))) {
-		fe_disconnect(fe, false, "it does not offer VIRTIO_F_VERSION_1");
-		return -ENOTSUP;
-	}
-	if (!first && (bf & fe->offered_fwd) != fe->offered_fwd) {
-		fe_disconnect(fe, false,
-			      "it no longer offers features 0x%llx the guest was offered",
-			      (unsigned long long)(fe->offered_fwd & ~bf));
-		return -ENOTSUP;
-	}
-	fe->backend_features = bf;
-	if (bf & BIT64(VHOST_USER_F_PROTOCOL_FEATURES)) {
-		ret = fe_get_u64(fe, VHOST_USER_GET_PROTOCOL_FEATURES, &pf);
-		if (ret)
-			return ret;
-		want = pf & (FE_PROTO_BASE | fe->type->protocol_features);
-		/* The back-end channel is only for config changes here. */
-		if (!(want & BIT64(VHOST_USER_PROTOCOL_F_CONFIG)))
-			want &= ~BIT64(VHOST_USER_PROTOCOL_F_BACKEND_REQ);
-		ret = fe_set_u64(fe, VHOST_USER_SET_PROTOCOL_FEATURES, want);
-		if (ret)
-			return ret;
-		/* From here on REPLY_ACK (if acked) applies to our requests. */
-		fe->protocol = want;
-	}
-	if (fe->type->backend_config && !vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_CONFIG)) {
-		fe_disconnect(fe, false, "it does not offer PROTOCOL_F_CONFIG (%s needs it)",
-			      fe->type->kind);
-		return -ENOTSUP;
-	}
-	if (vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_MQ)) {
-		ret = fe_get_u64(fe, VHOST_USER_GET_QUEUE_NUM, &qn);
-		if (ret)
-			return ret;
-	}
-	fe->backend_queues = qn ? (unsigned)MIN(qn, (u64)VIRTIO_MAX_QUEUES) : 0;
-	if (!first && qn) {
-		unsigned need = fe->type->queue_num_pairs ? fe->nr_rings / 2 : fe->nr_rings;
-
-		if (qn < need) {
-			fe_disconnect(fe, false, "it has %llu queues, the device uses %u",
-				      (unsigned long long)qn, need);
-			return -ENOTSUP;
-		}
-	}
-	ret = vhost_fe_request(fe, VHOST_USER_SET_OWNER, NULL, 0, NULL, 0, NULL, NULL);
-	if (ret)
-		return ret;
-	if (vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_BACKEND_REQ)) {
-		struct timeval tv = {.tv_sec = fe->params.reply_timeout_ms / 1000,
-				     .tv_usec = (fe->params.reply_timeout_ms % 1000) * 1000};
-
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-			return -errno;
-		/* Half a message on the channel must not hold our thread (and fe->lock). */
-		if (setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-		    setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
-			ret = -errno;
-			close(sv[0]);
-			close(sv[1]);
-			return ret;
-		}
-		ret = vhost_fe_request(fe, VHOST_USER_SET_BACKEND_REQ_FD, NULL, 0, &sv[1], 1, NULL,
-				       NULL);
-		close(sv[1]);
-		if (ret) {
-			close(sv[0]);
-			return ret;
-		}
-		fe->backend_sock = sv[0];
-	}
-	return 0;
-}
-
-/* --- Rings --- */
 
 /* Our mapping of [gpa, gpa+len): the user address the back-end translates. */
 static u64 fe_uaddr(struct vhost_fe *fe, u64 gpa, u64 len)
@@ -404,9 +120,9 @@ static int fe_ring_start(struct vhost_fe *fe, unsigned q)
 	call = virtio_dev_queue_irqfd(&fe->vd, q);
 	if (call < 0)
 		call = r->own_call;
-	ret = fe_set_state(fe, VHOST_USER_SET_VRING_NUM, q, vq->size);
+	ret = vhost_fe_set_state(fe, VHOST_USER_SET_VRING_NUM, q, vq->size);
 	if (!ret)
-		ret = fe_set_state(fe, VHOST_USER_SET_VRING_BASE, q, r->base);
+		ret = vhost_fe_set_state(fe, VHOST_USER_SET_VRING_BASE, q, r->base);
 	if (!ret)
 		ret = vhost_fe_request(fe, VHOST_USER_SET_VRING_ADDR, &a, sizeof(a), NULL, 0, NULL,
 				       NULL);
@@ -421,7 +137,7 @@ static int fe_ring_start(struct vhost_fe *fe, unsigned q)
 	r->started = true;
 	/* vhost-user "Ring states": with protocol features rings start disabled. */
 	if (fe->backend_features & BIT64(VHOST_USER_F_PROTOCOL_FEATURES))
-		return fe_set_state(fe, VHOST_USER_SET_VRING_ENABLE, q, r->enabled);
+		return vhost_fe_set_state(fe, VHOST_USER_SET_VRING_ENABLE, q, r->enabled);
 	return 0;
 }
 
@@ -432,7 +148,7 @@ int vhost_fe_ring_enable(struct vhost_fe *fe, unsigned q, bool enable)
 	r->enabled = enable;
 	if (!r->started || !(fe->backend_features & BIT64(VHOST_USER_F_PROTOCOL_FEATURES)))
 		return 0;
-	return fe_set_state(fe, VHOST_USER_SET_VRING_ENABLE, q, enable);
+	return vhost_fe_set_state(fe, VHOST_USER_SET_VRING_ENABLE, q, enable);
 }
 
 static int fe_set_mem_table(struct vhost_fe *fe)
@@ -512,7 +228,7 @@ static int fe_start(struct vhost_fe *fe)
 	acked |= fe->backend_features & BIT64(VHOST_USER_F_PROTOCOL_FEATURES);
 	fe->acked = acked;
 	fe->stats.acked_features = acked;
-	ret = fe_set_u64(fe, VHOST_USER_SET_FEATURES, acked);
+	ret = vhost_fe_set_u64(fe, VHOST_USER_SET_FEATURES, acked);
 	if (!ret)
 		ret = fe_set_mem_table(fe);
 	if (!ret)
@@ -522,8 +238,9 @@ static int fe_start(struct vhost_fe *fe)
 		if (fe->vd.queues[q].live)
 			ret = fe_ring_start(fe, q);
 	if (!ret && vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_STATUS))
-		ret = fe_set_u64(fe, VHOST_USER_SET_STATUS,
-				 virtio_dev_read_status(&fe->vd) & ~VIRTIO_CONFIG_S_NEEDS_RESET);
+		ret = vhost_fe_set_u64(fe, VHOST_USER_SET_STATUS,
+				       virtio_dev_read_status(&fe->vd) &
+					       ~VIRTIO_CONFIG_S_NEEDS_RESET);
 	if (ret)
 		return ret;
 	/*
@@ -543,7 +260,7 @@ static void fe_stop(struct vhost_fe *fe)
 
 	for (unsigned q = 0; q < fe->nr_rings; q++)
 		if (fe->rings[q].started && pf)
-			fe_set_state(fe, VHOST_USER_SET_VRING_ENABLE, q, 0);
+			vhost_fe_set_state(fe, VHOST_USER_SET_VRING_ENABLE, q, 0);
 	for (unsigned q = 0; q < fe->nr_rings; q++) {
 		struct vhost_fe_ring *r = &fe->rings[q];
 		struct vhost_vring_state st = {.index = q};
@@ -555,7 +272,7 @@ static void fe_stop(struct vhost_fe *fe)
 			r->base = m.p.state.num;
 	}
 	if (fe->sock >= 0 && vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_STATUS))
-		fe_set_u64(fe, VHOST_USER_SET_STATUS, 0);
+		vhost_fe_set_u64(fe, VHOST_USER_SET_STATUS, 0);
 	if (fe->sock >= 0 && vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_RESET_DEVICE))
 		vhost_fe_request(fe, VHOST_USER_RESET_DEVICE, NULL, 0, NULL, 0, NULL, NULL);
 	for (unsigned q = 0; q < fe->nr_rings; q++) {
@@ -587,20 +304,21 @@ static int fe_attach(struct vhost_fe *fe, int sock, bool first)
 		close(sock);
 		return ret;
 	}
-	ret = evloop_add(&fe->thread.loop, sock, EPOLLIN | EPOLLRDHUP, fe_sock_event, fe);
+	ret = evloop_add(&fe->thread.loop, sock, EPOLLIN | EPOLLRDHUP, vhost_fe_sock_event, fe);
 	if (ret) {
 		close(sock);
 		return ret;
 	}
 	fe->sock = sock;
 	fe->stats.connected = true;
-	ret = fe_negotiate(fe, first);
+	ret = vhost_fe_negotiate(fe, first);
 	if (!ret && fe->backend_sock >= 0)
-		ret = evloop_add(&fe->thread.loop, fe->backend_sock, EPOLLIN, fe_backend_event, fe);
+		ret = evloop_add(&fe->thread.loop, fe->backend_sock, EPOLLIN,
+				 vhost_fe_backend_event, fe);
 	if (!ret && fe->type->backend_config)
 		ret = vhost_fe_fetch_config(fe, fe->type->config_size);
 	if (ret) {
-		fe_disconnect(fe, false, "negotiation failed: %s", strerror(-ret));
+		vhost_fe_disconnect(fe, false, "negotiation failed: %s", strerror(-ret));
 		return ret == -ENOTCONN ? -ECONNRESET : ret;
 	}
 	fe->stats.connects++;
@@ -611,103 +329,6 @@ static int fe_attach(struct vhost_fe *fe, int sock, bool first)
 }
 
 /* --- Events on the front-end's thread --- */
-
-/*
- * The request socket: nothing may arrive on it while no request is
- * outstanding (requests hold fe->lock across their reply), so data here is a
- * violation and EOF is the back-end gone.
- */
-static void fe_sock_event(void *opaque, u32 events)
-{
-	struct vhost_fe *fe = opaque;
-	ssize_t n;
-	char c;
-
-	pthread_mutex_lock(&fe->lock);
-	if (fe->sock < 0)
-		goto out;
-	n = recv(fe->sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-	if (n > 0)
-		fe_disconnect(fe, true,
-			      "message on the request socket with no request outstanding");
-	else if (n == 0)
-		fe_disconnect(fe, false, "closed the connection");
-	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-		fe_disconnect(fe, false, "connection error: %s", strerror(errno));
-	else if (events & (EPOLLHUP | EPOLLERR))
-		fe_disconnect(fe, false, "connection hung up");
-out:
-	pthread_mutex_unlock(&fe->lock);
-}
-
-static void fe_backend_reply(struct vhost_fe *fe, const struct vu_msg *req, u64 status)
-{
-	struct vu_msg r = {
-		.hdr = {.request = req->hdr.request,
-			.flags = VHOST_USER_VERSION | VHOST_USER_REPLY_MASK,
-			.size = sizeof(u64)},
-		.p.u64 = status,
-	};
-
-	if (vu_sock_send(fe->backend_sock, &r, NULL, 0))
-		dev_warn_rl(&fe->rl, fe->name, "cannot answer the back-end's request %u",
-			    req->hdr.request);
-}
-
-/* A request from the back-end (vhost-user "Back-end communication"). */
-static void fe_backend_event(void *opaque, u32 events)
-{
-	struct vhost_fe *fe = opaque;
-	int fds[VHOST_USER_MAX_FDS];
-	unsigned nfds = 0;
-	const char *why;
-	struct vu_msg m;
-	bool ok;
-	int ret;
-
-	pthread_mutex_lock(&fe->lock);
-	if (fe->backend_sock < 0)
-		goto out;
-	ret = vu_sock_recv(fe->backend_sock, &m, fds, &nfds, &why);
-	if (ret == -EAGAIN)
-		goto out;
-	if (ret == -ECONNRESET) {
-		/* It closed its end of the channel: no more config changes, nothing else. */
-		pr_info("%s: back-end closed its request channel", fe->name);
-		evloop_del(&fe->thread.loop, fe->backend_sock);
-		close(fe->backend_sock);
-		fe->backend_sock = -1;
-		goto out;
-	}
-	if (ret) {
-		fe_disconnect(fe, ret == -EPROTO, "request channel: %s",
-			      ret == -EPROTO ? why : strerror(-ret));
-		goto out;
-	}
-	why = vu_backend_msg_check(&m, nfds);
-	vu_close_fds(fds, nfds);
-	if (why) {
-		fe_disconnect(fe, true, "back-end request %u: %s", m.hdr.request, why);
-		goto out;
-	}
-	ok = m.hdr.request == VHOST_USER_BACKEND_CONFIG_CHANGE_MSG &&
-	     vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_CONFIG);
-	if (!ok)
-		dev_warn_rl(&fe->rl, fe->name, "back-end request %u refused: not negotiated",
-			    m.hdr.request);
-	/* Answer first: a back-end waiting for it must not block our GET_CONFIG. */
-	if (m.hdr.flags & VHOST_USER_NEED_REPLY_MASK)
-		fe_backend_reply(fe, &m, ok ? 0 : 1);
-	if (!ok)
-		goto out;
-	fe->stats.config_changes++;
-	if (fe->type->backend_config && vhost_fe_fetch_config(fe, fe->type->config_size))
-		goto out;
-	/* virtio 1.2 §2.5.2: the driver re-reads config on the interrupt. */
-	virtio_dev_config_changed(&fe->vd);
-out:
-	pthread_mutex_unlock(&fe->lock);
-}
 
 /* A ring's interrupt when the transport gave no irqfd (INTx, virtio-mmio). */
 static void fe_call_event(void *opaque, u32 events)
@@ -745,7 +366,7 @@ static void fe_timer_event(void *opaque, u32 events)
 	if (sock < 0) {
 		pr_debug("%s: back-end at %s not there yet: %s", fe->name, fe->path,
 			 strerror(-sock));
-		fe_arm_timer(fe, fe->backoff_ms);
+		vhost_fe_arm_timer(fe, fe->backoff_ms);
 		fe->backoff_ms = MIN(fe->backoff_ms * 2, fe->params.reconnect_max_ms);
 		goto out;
 	}

@@ -132,6 +132,20 @@ int vhost_fe_create(struct vm *vm, const struct vhost_fe_type *type, const char 
  */
 int vhost_fe_request(struct vhost_fe *fe, u32 request, const void *payload, u32 size,
 		     const int *fds, unsigned nfds, struct vu_msg *reply, int *reply_fd);
+int vhost_fe_request_ex(struct vhost_fe *fe, u32 request, const void *payload, u32 size,
+			const int *fds, unsigned nfds, struct vu_msg *reply, int *reply_fd,
+			bool refusal_fatal);
+int vhost_fe_get_u64(struct vhost_fe *fe, u32 request, u64 *v);
+int vhost_fe_set_u64(struct vhost_fe *fe, u32 request, u64 v);
+int vhost_fe_set_state(struct vhost_fe *fe, u32 request, unsigned q, u32 num);
+/* After connecting (vu_frontend_conn.c); `first` at creation. fe->lock held. */
+int vhost_fe_negotiate(struct vhost_fe *fe, bool first);
+/* Close the connection: one log line, rings frozen, reconnection armed. fe->lock held. */
+void vhost_fe_disconnect(struct vhost_fe *fe, bool violation, const char *fmt, ...) __printf(3, 4);
+void vhost_fe_arm_timer(struct vhost_fe *fe, unsigned ms);
+/* Event handlers of the request socket and the back-end channel (take fe->lock). */
+void vhost_fe_sock_event(void *opaque, u32 events);
+void vhost_fe_backend_event(void *opaque, u32 events);
 /* Enable or disable ring q on the back-end (fe->lock held; remembered while disconnected). */
 int vhost_fe_ring_enable(struct vhost_fe *fe, unsigned q, bool enable);
 /* Fetch config [0, len) from the back-end into fe->config (fe->lock held). */

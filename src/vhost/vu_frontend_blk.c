@@ -73,6 +73,7 @@ static void vu_blk_config_write(struct vhost_fe *fe, u32 off, const void *data, 
 	struct vu_config c = {.offset = wce, .size = 1, .flags = VHOST_USER_CONFIG_F_WRITABLE};
 	int ret;
 
+	/* A refusal (-EREMOTEIO) keeps the connection: the field just stays. */
 	/* §5.2.4: writeback is the one field a driver writes, with CONFIG_WCE. */
 	if (off != wce || len != 1 || !virtio_has_feature(&fe->vd, VIRTIO_BLK_F_CONFIG_WCE)) {
 		dev_warn_rl(&fe->rl, fe->name, "config write [%u, +%u) to a read-only field", off,
@@ -82,8 +83,9 @@ static void vu_blk_config_write(struct vhost_fe *fe, u32 off, const void *data, 
 	c.region[0] = *(const u8 *)data;
 	pthread_mutex_lock(&fe->lock);
 	ret = fe->sock < 0 ? -ENOTCONN
-			   : vhost_fe_request(fe, VHOST_USER_SET_CONFIG, &c,
-					      VHOST_USER_CONFIG_HDR_SIZE + 1, NULL, 0, NULL, NULL);
+			   : vhost_fe_request_ex(fe, VHOST_USER_SET_CONFIG, &c,
+						 VHOST_USER_CONFIG_HDR_SIZE + 1, NULL, 0, NULL,
+						 NULL, false);
 	if (!ret) {
 		pthread_mutex_lock(&fe->cfg_lock);
 		fe->config[wce] = c.region[0];
