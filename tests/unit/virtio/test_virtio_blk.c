@@ -340,6 +340,38 @@ static void test_polling(struct vdrv *v)
 	vdrv_reset(v);
 }
 
+/*
+ * Every ring entry in flight at once (indirect tables: one descriptor per
+ * request), twice over: when the device runs out of request slots it must
+ * resume by itself once they complete, with no further kick from the driver.
+ */
+static void test_ring_full_indirect(struct vdrv *v)
+{
+	unsigned got = 0;
+	u32 used;
+
+	start(v, 1, MOCK_VQ_EVENT_IDX | MOCK_VQ_INDIRECT, RINGS_B);
+	for (unsigned round = 0; round < 4; round++) {
+		for (unsigned k = 0; k < 128; k++) {
+			unsigned i = k;
+			struct mock_buf b[3] = { { HDR(i), 16, false }, { DATA(i), 512, true },
+						 { STATUS(i), 1, true } };
+			struct virtio_blk_outhdr *h = vdrv_host(v, HDR(i), sizeof(*h));
+
+			h->type = cpu_to_le32(VIRTIO_BLK_T_IN);
+			h->sector = cpu_to_le64(k);
+			CHECK(mock_vq_add(&v->vq[0], b, 3, true) >= 0);
+		}
+		if (mock_vq_kick_prepare(&v->vq[0]))
+			vdrv_kick(v, 0);
+		for (unsigned k = 0; k < 128; k++)
+			if (vdrv_wait_used(v, 0, &used) >= 0)
+				got++;
+	}
+	CHECK_EQ(got, 4 * 128);
+	vdrv_reset(v);
+}
+
 int main(void)
 {
 	struct pci_fixture f;
@@ -394,6 +426,7 @@ int main(void)
 
 		CHECK_EQ(vdrv_probe(&v3, &f, VIRTIO_ID_BLOCK, 2), 0);
 		test_polling(&v3);
+		test_ring_full_indirect(&v);
 	}
 	pci_fixture_fini(&f);
 	unlink(path);
