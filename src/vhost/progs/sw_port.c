@@ -117,11 +117,14 @@ static void port_queue_stop(struct vu_dev *dev, struct vu_queue *q)
 }
 
 const struct vu_dev_ops sw_port_ops_template = {
+	/*
+	 * Not VIRTIO_F_ACCESS_PLATFORM: a driver without DMA API (user-mode
+	 * Linux) cannot set up its rings once it is negotiated.
+	 */
 	.features = BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_NET_F_MRG_RXBUF) |
 		    BIT64(VIRTIO_NET_F_STATUS) | BIT64(VIRTIO_NET_F_CTRL_VQ) |
 		    BIT64(VIRTIO_NET_F_MQ) | BIT64(VIRTIO_F_RING_PACKED) |
-		    BIT64(VIRTIO_RING_F_EVENT_IDX) | BIT64(VIRTIO_RING_F_INDIRECT_DESC) |
-		    BIT64(VIRTIO_F_ACCESS_PLATFORM),
+		    BIT64(VIRTIO_RING_F_EVENT_IDX) | BIT64(VIRTIO_RING_F_INDIRECT_DESC),
 	.max_queue_size = SW_QUEUE_SIZE,
 	.set_features = port_set_features,
 	.get_config = port_get_config,

@@ -493,10 +493,13 @@ int main(int argc, char **argv)
 	}
 
 	blk.ops = (struct vu_dev_ops){
+		/*
+		 * Not VIRTIO_F_ACCESS_PLATFORM: a driver without DMA API (user-mode
+		 * Linux) cannot set up its rings once it is negotiated.
+		 */
 		.features = blk_req_features(&blk.file, blk.nr_queues > 1) |
 			    BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_F_RING_PACKED) |
-			    BIT64(VIRTIO_RING_F_EVENT_IDX) | BIT64(VIRTIO_RING_F_INDIRECT_DESC) |
-			    BIT64(VIRTIO_F_ACCESS_PLATFORM),
+			    BIT64(VIRTIO_RING_F_EVENT_IDX) | BIT64(VIRTIO_RING_F_INDIRECT_DESC),
 		.num_queues = (u16)blk.nr_queues,
 		.max_queue_size = VHOST_BLK_QUEUE_SIZE,
 		.inflight = true,
