@@ -251,7 +251,7 @@ static void test_basic(bool poll)
 	CHECK_EQ(cfg.capacity, DISK_SIZE / 512);
 	CHECK_EQ(cfg.num_queues, 2);
 	CHECK_EQ(cfg.blk_size, 512);
-	CHECK_EQ(cfg.seg_max, 254);
+	CHECK_EQ(cfg.seg_max, 126);
 	CHECK_EQ(cfg.max_discard_seg, 32);
 	CHECK_EQ(vu_fe_get_config(&t.fe, 20, cfgraw, 4), 0); /* blk_size alone */
 	CHECK_EQ(*(u32 *)cfgraw, 512);

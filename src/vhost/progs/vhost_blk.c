@@ -46,7 +46,12 @@
 #define PROG "iovirt-vhost-blk"
 #define VHOST_BLK_MAX_QUEUES 16
 #define VHOST_BLK_QUEUE_SIZE 1024	/* largest ring accepted */
-#define VHOST_BLK_SEG_QUEUE 256		/* ring size assumed for seg_max (indirect lifts it) */
+/*
+ * seg_max is read before any ring exists: assume the smallest ring front-ends
+ * use (QEMU's vhost-user-blk default, 128), since a driver sizes indirect
+ * tables by seg_max and a table longer than the ring breaks it (§2.7.5.3.1).
+ */
+#define VHOST_BLK_SEG_QUEUE 128
 #define VHOST_BLK_REQS 256		/* requests in flight per queue */
 #define VHOST_BLK_CONFIG_MAX 256	/* bytes of config space answered (zero past ours) */
 
