@@ -61,6 +61,7 @@ struct sw_mac_table {
 
 #define SW_PORT_NONE (-1)	/* unknown destination: flood */
 #define SW_PORT_DROP (-2)	/* not forwarded */
+#define SW_CTRL_READY BIT64(63)	/* sw_port.tx_ready: the control queue */
 
 void sw_mac_init(struct sw_mac_table *t, u64 age_ns);
 void sw_mac_destroy(struct sw_mac_table *t);
@@ -111,6 +112,12 @@ struct sw_port {
 	unsigned ctrl_idx;	/* index of the control queue */
 	/* Receive queue pairs a worker may deliver into: bit k = rx queue 2k started. */
 	_Atomic u64 rx_ready;
+	/*
+	 * Transmit queues started (bit k: queue 2k+1; bit 63: the control
+	 * queue): a hint that lets a polling worker skip idle queues without
+	 * taking any lock. The queue lock still decides.
+	 */
+	_Atomic u64 tx_ready;
 	/* Pairs the driver asked for with VIRTIO_NET_CTRL_MQ (all of them until then). */
 	_Atomic unsigned rx_pairs;
 	/* The worker slots of its transmit queues and control queue (set at start-up). */
