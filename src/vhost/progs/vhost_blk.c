@@ -181,7 +181,16 @@ static bool blkq_reap(struct blk_queue *bq)
 /* vu_dev_ops.handle_queue: a kick (or buffers seen by the poller). */
 static void blk_handle_queue(struct vu_dev *dev, struct vu_queue *q)
 {
-	blkq_process(blkq_of(dev, q));
+	struct blk_queue *bq = blkq_of(dev, q);
+
+	blkq_process(bq);
+	/*
+	 * Reads of cached data complete inside the submit call: push them
+	 * now, in the same publish, rather than after another trip through
+	 * epoll for the completion eventfd.
+	 */
+	while (blkq_reap(bq))
+		;
 }
 
 static void blkq_kick(void *opaque, u32 events)
