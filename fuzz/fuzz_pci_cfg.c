@@ -2,7 +2,7 @@
 /*
  * Fuzz target for the PCI host bridge: a host with three functions (I/O,
  * 32-bit and 64-bit BARs, MSI-X, a PCIe capability with FLR, a second
- * function in one slot) driven by a random stream of what guests and devices
+ * function in one slot, an SR-IOV PF with two VFs) driven by a random stream of what guests and devices
  * do — ECAM and CF8/CFC config accesses of every size and alignment, BAR and
  * MSI-X table accesses at whatever address the BARs decode, INTx levels and
  * MSI-X notifications. After every operation the invariants are checked:
@@ -16,7 +16,7 @@
 #include "fuzz.h"
 #include "pci_fixture.h"
 
-#define NDEV 3
+#define NDEV 5	/* a, b (SR-IOV PF), c (function 1 of b's slot), two VFs of b */
 
 struct in {
 	const u8 *p;
@@ -42,8 +42,23 @@ static const unsigned lens[] = { 1, 2, 4, 8, 3, 4, 4, 2 };
 struct world {
 	struct pci_fixture f;
 	struct tdev dev[NDEV];
-	u8 ro[NDEV][PCI_CFG_SPACE_SIZE_EXP];	/* read-only bits at start */
+	struct pci_dev *vfs[2];
+	/* Read-only bits and their values when first registered (VFs: when first enabled). */
+	bool seen[NDEV];
+	u8 romask[NDEV][PCI_CFG_SPACE_SIZE_EXP];
+	u8 ro[NDEV][PCI_CFG_SPACE_SIZE_EXP];
 };
+
+static void snapshot_ro(struct world *w, unsigned k)
+{
+	struct pci_dev *d = &w->dev[k].pci;
+
+	for (unsigned i = 0; i < PCI_CFG_SPACE_SIZE_EXP; i++) {
+		w->romask[k][i] = (u8)~(d->wmask[i] | d->w1cmask[i]);
+		w->ro[k][i] = d->cfg[i] & w->romask[k][i];
+	}
+	w->seen[k] = true;
+}
 
 static int world_init(struct world *w)
 {
@@ -62,9 +77,19 @@ static int world_init(struct world *w)
 	    pci_add_ext_cap(&a->pci, PCI_EXT_CAP_ID_DSN, 1, vbody, 8) < 0 ||
 	    pci_register(w->f.vm.pci, &a->pci, -1))
 		return -1;
+	for (unsigned i = 0; i < 2; i++) {
+		struct tdev *vf = &w->dev[3 + i];
+
+		tdev_init(vf, "fz-vf");
+		if (pci_set_bar(&vf->pci, 0, PCI_BAR_MEM64, true, 16384, &tdev_bar_ops, vf) ||
+		    msix_init(&vf->pci, 2, 2) || pci_add_pcie_cap(&vf->pci) < 0)
+			return -1;
+		w->vfs[i] = &vf->pci;
+	}
 	b->pci.cfg[PCI_INTERRUPT_PIN] = 2;
 	if (pci_set_bar(&b->pci, 0, PCI_BAR_MEM64, true, SZ_1M, &tdev_bar_ops, b) ||
 	    pci_set_bar(&b->pci, 2, PCI_BAR_MEM32, false, 16, &tdev_bar_ops, b) ||
+	    pci_add_pcie_cap(&b->pci) < 0 || pci_sriov_init(&b->pci, w->vfs, 2, 16, 1) ||
 	    pci_register(w->f.vm.pci, &b->pci, -1))
 		return -1;
 	c->pci.ops = NULL;
@@ -72,19 +97,18 @@ static int world_init(struct world *w)
 	    pci_add_pcie_cap(&c->pci) < 0 ||
 	    pci_register(w->f.vm.pci, &c->pci, PCI_DEVFN(PCI_SLOT(b->pci.devfn), 1)))
 		return -1;
-	for (unsigned k = 0; k < NDEV; k++) {
-		struct pci_dev *d = &w->dev[k].pci;
-
-		for (unsigned i = 0; i < PCI_CFG_SPACE_SIZE_EXP; i++)
-			w->ro[k][i] = d->cfg[i] & (u8)~(d->wmask[i] | d->w1cmask[i]);
-	}
+	for (unsigned k = 0; k < 3; k++)
+		snapshot_ro(w, k);
 	return 0;
 }
 
 static void world_fini(struct world *w)
 {
+	/* The PF first: it disables its VFs. */
+	tdev_fini(&w->dev[1]);
 	for (unsigned k = NDEV; k--;)
-		tdev_fini(&w->dev[k]);
+		if (k != 1)
+			tdev_fini(&w->dev[k]);
 	pci_fixture_fini(&w->f);
 }
 
@@ -95,17 +119,19 @@ static u16 pick_reg(struct world *w, struct pci_dev *d, u32 r)
 				      PCI_BASE_ADDRESS_1, PCI_BASE_ADDRESS_2, PCI_BASE_ADDRESS_3,
 				      PCI_BASE_ADDRESS_4, PCI_BASE_ADDRESS_5, PCI_ROM_ADDRESS,
 				      PCI_INTERRUPT_LINE, PCI_CAPABILITY_LIST };
-	u16 sel = r & 0xfff;
+	u16 sel = r & 0xfff, sr = pci_find_ext_cap(d, PCI_EXT_CAP_ID_SRIOV);
 
-	switch ((r >> 12) & 3) {
+	switch ((r >> 12) % 5) {
 	case 0:
 		return sel;
 	case 1:
 		return header[sel % ARRAY_SIZE(header)] + ((r >> 14) & 3);
 	case 2:
 		return (u16)(pci_find_cap(d, PCI_CAP_ID_MSIX) + ((sel % 12) & ~1));
-	default:
+	case 3:
 		return (u16)(d->pcie_cap ? d->pcie_cap + (sel % 0x3c) : sel);
+	default:
+		return (u16)(sr ? sr + (sel % PCI_EXT_CAP_SRIOV_SIZEOF) : sel);
 	}
 }
 
@@ -134,6 +160,8 @@ static void check_invariants(struct world *w, bool full)
 		u16 cmd = (u16)ldn_le(&d->cfg[PCI_COMMAND], 2);
 		unsigned n = full ? PCI_CFG_SPACE_SIZE_EXP : PCI_STD_HEADER_SIZEOF;
 
+		if (d->registered && !w->seen[k])
+			snapshot_ro(w, k);	/* a VF, enabled for the first time */
 		for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
 			struct pci_bar *b = &d->bars[i];
 
@@ -143,15 +171,18 @@ static void check_invariants(struct world *w, bool full)
 				mapped_io++;
 			else
 				mapped_mem++;
-			FUZZ_ASSERT(cmd & (b->type == PCI_BAR_IO ? PCI_COMMAND_IO
-								 : PCI_COMMAND_MEMORY));
+			FUZZ_ASSERT(d->registered);
+			if (d->pf)	/* a VF decodes by its PF's VF Enable and VF MSE */
+				FUZZ_ASSERT(d->vf_mse && d->vf_addr[i] == b->addr);
+			else
+				FUZZ_ASSERT(cmd & (b->type == PCI_BAR_IO ? PCI_COMMAND_IO
+									 : PCI_COMMAND_MEMORY));
 			FUZZ_ASSERT(bus_has_range(b->type == PCI_BAR_IO ? &w->f.vm.pio
 									: &w->f.vm.mmio,
 						  b->addr, b->size));
 		}
-		for (unsigned i = 0; i < n; i++)
-			FUZZ_ASSERT((d->cfg[i] & (u8)~(d->wmask[i] | d->w1cmask[i])) ==
-				    w->ro[k][i]);
+		for (unsigned i = 0; w->seen[k] && i < n; i++)
+			FUZZ_ASSERT((d->cfg[i] & w->romask[k][i]) == w->ro[k][i]);
 		if (d->intx_level && !d->intx_disabled && d->cfg[PCI_INTERRUPT_PIN])
 			want[pci_host_intx_gsi(PCI_SLOT(d->devfn), d->cfg[PCI_INTERRUPT_PIN] - 1u) -
 			     IRQ_PCI_INTX_FIRST] = 1;
@@ -165,14 +196,14 @@ static void check_invariants(struct world *w, bool full)
 
 static void step(struct world *w, struct in *in)
 {
-	u32 op = take(in, 1), r = take(in, 2), v = take(in, 4);
-	unsigned k = (op >> 4) % NDEV, len = lens[(op >> 5) & 7];
+	u32 op = take(in, 1), sel = take(in, 1), r = take(in, 2), v = take(in, 4);
+	unsigned k = sel % NDEV, len = lens[(sel >> 4) & 7];
 	struct pci_dev *d = &w->dev[k].pci;
 	u64 x = v | (u64)take(in, 1) << 32, addr;
 	u8 devfn = (r >> 15) ? (u8)(r >> 4) : d->devfn;
 	bool io;
 
-	switch (op & 0xf) {
+	switch (op % 14) {
 	case 0: /* ECAM read, mostly of a present function */
 		(void)ecam_read(&w->f, devfn, pick_reg(w, d, r), len);
 		break;
@@ -202,6 +233,7 @@ static void step(struct world *w, struct in *in)
 		break;
 	case 9:
 		msix_notify(&w->dev[0].pci, r % 9);	/* 8 vectors, and one too many */
+		msix_notify(&w->dev[3 + (r >> 8) % 2].pci, (r >> 4) % 2);
 		break;
 	case 10:
 		pci_set_intx(d, r & 1);

@@ -7,15 +7,13 @@
  * output line ends in '\n', and every line is an answer (OK/ERR/FAIL) or an
  * async IRQ line.
  *
- * Built as a libFuzzer binary with clang (fuzz-qtest_proto); built with
- * -DFUZZ_REPLAY_MAIN it replays the files (or directories) given as arguments
- * instead — what `meson test --suite fuzz` runs on fuzz/corpus/qtest_proto.
+ * fuzz/meson.build builds it as a libFuzzer binary (clang) and as the corpus
+ * replayer `meson test --suite fuzz` runs on fuzz/corpus/qtest_proto.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 
+#include "fuzz.h"
 #include "iovirt/qtest.h"
 #include "iovirt/vm.h"
 
@@ -61,16 +59,13 @@ static void check_line(const char *l, size_t n)
 		if (n >= strlen(ok[i]) && !memcmp(l, ok[i], strlen(ok[i])))
 			return;
 	fprintf(stderr, "fuzz: malformed output line '%.*s'\n", (int)n, l);
-	abort();
+	FUZZ_ASSERT(!"every output line is an answer or an async IRQ line");
 }
 
 /* Output lines may be megabytes (reads): only their beginning is kept for the check. */
 static void sink(void *opaque, const char *buf, size_t len)
 {
-	if (!len || buf[len - 1] != '\n') {
-		fprintf(stderr, "fuzz: output not ending in a newline\n");
-		abort();
-	}
+	FUZZ_ASSERT(len && buf[len - 1] == '\n');
 	while (len) {
 		const char *nl = memchr(buf, '\n', len);
 		size_t take = (size_t)(nl - buf);
@@ -106,8 +101,6 @@ static void setup(void)
 	vclock_timer_init(&timer, &vm.clock, timer_fired, NULL);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct qtest_server *s;
@@ -125,56 +118,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	irq_router_destroy(&vm.irq);
 	return 0;
 }
-
-#ifdef FUZZ_REPLAY_MAIN
-static int replay_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	static u8 buf[4 << 20];
-	size_t n;
-
-	if (!f) {
-		perror(path);
-		return 1;
-	}
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	LLVMFuzzerTestOneInput(buf, n);
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	int files = 0, bad = 0;
-
-	for (int i = 1; i < argc; i++) {
-		struct stat st;
-		DIR *d;
-		struct dirent *e;
-
-		if (stat(argv[i], &st)) {
-			perror(argv[i]);
-			return 1;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			bad |= replay_file(argv[i]);
-			files++;
-			continue;
-		}
-		d = opendir(argv[i]);
-		while (d && (e = readdir(d))) {
-			char p[4096];
-
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", argv[i], e->d_name);
-			bad |= replay_file(p);
-			files++;
-		}
-		if (d)
-			closedir(d);
-	}
-	fprintf(stderr, "replayed %d inputs\n", files);
-	return bad || !files;
-}
-#endif

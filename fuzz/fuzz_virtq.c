@@ -6,7 +6,8 @@
  *
  *	struct fz_hdr (32 bytes)	queue state: size, features, iovec capacity,
  *					push policy, vhost-user base, IOMMU deny /
- *					read-only page masks, optional ring addresses
+ *					read-only page masks, optional ring addresses,
+ *					heads to resubmit (vhost-user inflight)
  *	2 KiB				ring contents (GPA 0 .. 0x800: descriptors at
  *					0, driver area at 0x400, device area after)
  *	the rest			guest memory from GPA 0x800 on
@@ -18,17 +19,17 @@
  * order, flushes, and exercises the notification paths.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "fuzz.h"
 #include "iovirt/log.h"
 #include "iovirt/virtq.h"
 
-int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
-
-#define FZ_A_SIZE 0x10000u	/* region A: GPA [0, 64 KiB) */
-#define FZ_B_SIZE 0x4000u	/* region B: GPA [64 KiB, 80 KiB) */
+#define FZ_A_SIZE     0x10000u /* region A: GPA [0, 64 KiB) */
+#define FZ_B_SIZE     0x4000u  /* region B: GPA [64 KiB, 80 KiB) */
 #define FZ_RING_BYTES 0x800u
-#define FZ_PENDING 8
+#define FZ_PENDING    8
 
 enum {
 	FZ_PACKED = 1,
@@ -37,18 +38,19 @@ enum {
 	FZ_IOMMU = 8,
 	FZ_SET_BASE = 16,
 	FZ_RAW_ADDR = 32,
+	FZ_RESUBMIT = 64,
 };
 
 struct fz_hdr {
 	u8 size;
 	u8 flags;
 	u8 iov_max;
-	u8 push;	/* bit i: push the i-th popped chain at once, else batch it */
-	u32 base;	/* SET_VRING_BASE value when FZ_SET_BASE */
-	u32 deny;	/* IOMMU: 4 KiB pages that fault */
-	u32 rdonly;	/* IOMMU: pages the device may only read */
-	u32 addr[3];	/* ring addresses when FZ_RAW_ADDR */
-	u32 pad;
+	u8 push;	 /* bit i: push the i-th popped chain at once, else batch it */
+	u32 base;	 /* SET_VRING_BASE value when FZ_SET_BASE */
+	u32 deny;	 /* IOMMU: 4 KiB pages that fault */
+	u32 rdonly;	 /* IOMMU: pages the device may only read */
+	u32 addr[3];	 /* ring addresses when FZ_RAW_ADDR */
+	u16 resubmit[2]; /* heads handed out again (vhost-user inflight) when FZ_RESUBMIT */
 };
 
 struct fz {
@@ -71,7 +73,7 @@ static int fz_translate(void *opaque, u16 rid, iova_t iova, u64 *len, unsigned p
 	return 0;
 }
 
-static const struct dma_xlate_ops fz_xlate = { .translate = fz_translate };
+static const struct dma_xlate_ops fz_xlate = {.translate = fz_translate};
 
 /* Every iovec inside one region, and they add up to the lengths reported. */
 static void fz_check_elem(const struct fz *z, const struct virtq_elem *e)
@@ -82,14 +84,12 @@ static void fz_check_elem(const struct fz *z, const struct virtq_elem *e)
 		const u8 *p = e->iov[i].iov_base;
 		size_t n = e->iov[i].iov_len;
 
-		if (!n || !((p >= z->a && p + n <= z->a + FZ_A_SIZE) ||
-			    (p >= z->b && p + n <= z->b + FZ_B_SIZE)))
-			__builtin_trap();
+		FUZZ_ASSERT(n && ((p >= z->a && p + n <= z->a + FZ_A_SIZE) ||
+				  (p >= z->b && p + n <= z->b + FZ_B_SIZE)));
 		total += n;
 	}
-	if (e->out_num + e->in_num > e->iov_max || total != e->out_len + e->in_len ||
-	    e->out_len + e->in_len > SZ_4G)
-		__builtin_trap();
+	FUZZ_ASSERT(e->out_num + e->in_num <= e->iov_max);
+	FUZZ_ASSERT(total == e->out_len + e->in_len && total <= SZ_4G);
 }
 
 /* Use the buffers as a device would: read what is readable, fill what is writable. */
@@ -118,6 +118,20 @@ static void fz_run(struct fz *z, struct virtq *vq)
 	unsigned npending = 0, limit = 4u * vq->cfg.size + 8;
 
 	virtq_disable_notify(vq);
+	/* A restarted back-end first resubmits what a peer says was in flight. */
+	for (unsigned i = 0; (z->h.flags & FZ_RESUBMIT) && i < 2; i++) {
+		struct virtq_elem *e = &slot[0].e;
+		int r;
+
+		virtq_elem_init(e, slot[0].iov, 1 + z->h.iov_max % 64);
+		r = virtq_pop_head(vq, z->h.resubmit[i], e);
+		FUZZ_ASSERT(r >= 0 || vq->error != VIRTQ_OK);
+		if (r <= 0)
+			break;
+		FUZZ_ASSERT(e->id == z->h.resubmit[i]);
+		fz_check_elem(z, e);
+		virtq_push(vq, e, fz_touch(e));
+	}
 	for (unsigned i = 0; i < limit; i++) {
 		struct virtq_elem *e = &slot[npending].e;
 		int r;
@@ -125,8 +139,7 @@ static void fz_run(struct fz *z, struct virtq *vq)
 		virtq_elem_init(e, slot[npending].iov, 1 + z->h.iov_max % 64);
 		r = virtq_pop(vq, e);
 		if (r < 0) {
-			if (vq->error == VIRTQ_OK)
-				__builtin_trap();
+			FUZZ_ASSERT(vq->error != VIRTQ_OK);
 			break;
 		}
 		if (r == 0) {
@@ -155,15 +168,14 @@ static void fz_run(struct fz *z, struct virtq *vq)
 	(void)virtq_should_notify(vq);
 	(void)virtq_get_base(vq);
 	/* Everything taken was given back, unless the queue broke. */
-	if (vq->error == VIRTQ_OK && vq->inflight)
-		__builtin_trap();
+	FUZZ_ASSERT(vq->error != VIRTQ_OK || !vq->inflight);
 }
 
-int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct gmem_region ra = { .gpa = 0, .size = FZ_A_SIZE, .fd = -1 };
-	struct gmem_region rb = { .gpa = FZ_A_SIZE, .size = FZ_B_SIZE, .fd = -1 };
-	struct virtq_config cfg = { 0 };
+	struct gmem_region ra = {.gpa = 0, .size = FZ_A_SIZE, .fd = -1};
+	struct gmem_region rb = {.gpa = FZ_A_SIZE, .size = FZ_B_SIZE, .fd = -1};
+	struct virtq_config cfg = {0};
 	struct virtq vq;
 	struct dma_as dma;
 	struct gmem g;
@@ -220,13 +232,11 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		struct virtq_elem e;
 
 		virtq_elem_init(&e, NULL, 0);
-		if (vq.error == VIRTQ_OK || virtq_pop(&vq, &e) != -EIO)
-			__builtin_trap();
+		FUZZ_ASSERT(vq.error != VIRTQ_OK && virtq_pop(&vq, &e) == -EIO);
 		goto out_gmem;
 	}
-	if ((z.h.flags & FZ_SET_BASE) && virtq_set_base(&vq, z.h.base) == 0 &&
-	    virtq_get_base(&vq) != (cfg.packed ? z.h.base : (z.h.base & 0xffff)))
-		__builtin_trap();
+	if ((z.h.flags & FZ_SET_BASE) && virtq_set_base(&vq, z.h.base) == 0)
+		FUZZ_ASSERT(virtq_get_base(&vq) == z.h.base);
 	fz_run(&z, &vq);
 
 out_gmem:

@@ -17,7 +17,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_SEEDS 256
+#define MAX_SEEDS	 256
 #define REPLAY_MAX_INPUT 65536
 
 static uint8_t *seeds[MAX_SEEDS];

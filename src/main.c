@@ -5,6 +5,7 @@
  * put in raw mode while the guest runs and restored on every way out.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,11 +85,27 @@ out:
 	return why;
 }
 
+/*
+ * A closed stdin/stdout/stderr would be reused by the next open() (the epoll
+ * fd, guest memory...) and then read or written as the console: park
+ * /dev/null on any of them that is closed.
+ */
+static void stdio_fds_ensure(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			exit(2);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct vm_config cfg;
 	int ret;
 
+	stdio_fds_ensure();
 	if (argc >= 2 && !strcmp(argv[1], "run")) {
 		ret = cli_parse(argc - 1, argv + 1, &cfg);
 	} else if (argc >= 2 && argv[1][0] == '-') {

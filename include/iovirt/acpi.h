@@ -49,7 +49,11 @@ struct acpi_config {
 	bool rtc;		/* CMOS RTC at 0x70, IRQ 8 */
 	struct acpi_platform_dev platform[ACPI_MAX_PLATFORM_DEVICES];
 	unsigned nr_platform;
-	/* The VT-d remapping unit at VTD_ADDR (DMAR table), when `dmar`. */
+	/*
+	 * The VT-d remapping unit at VTD_ADDR (DMAR table), when `dmar`: one DRHD
+	 * with INCLUDE_PCI_ALL whose device scope names the IOAPIC. The machine
+	 * sets these after acpi_config_init() when it creates the IOMMU.
+	 */
 	bool dmar;
 	bool dmar_intr_remap;	/* interrupt remapping supported (DMAR flag INTR_REMAP) */
 	u8 dmar_haw;		/* host address width in bits (e.g. 39, 48) */

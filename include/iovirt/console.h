@@ -80,8 +80,8 @@ static inline void console_destroy(struct console *c)
  * the caller's (not closed by destroy). in_fd must not be shared with a
  * reader elsewhere; it is never switched to non-blocking mode (a terminal's
  * stdin and stdout are often one open file, so O_NONBLOCK would leak onto
- * stdout). An in_fd that epoll cannot watch (a regular file, /dev/null)
- * gives a console without input.
+ * stdout). An in_fd that epoll cannot watch (a regular file, /dev/null) is
+ * read as the port makes room, until end of file.
  */
 int console_fd_create(struct evloop *loop, int in_fd, int out_fd, const char *name,
 		      struct console **out) __must_check;

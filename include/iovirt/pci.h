@@ -31,6 +31,7 @@
 struct vm;
 struct pci_dev;
 struct pci_host;
+struct pci_sriov;
 struct msix;
 
 enum pci_bar_type {
@@ -67,6 +68,8 @@ struct pci_dev_ops {
 	void (*bar_moved)(struct pci_dev *d, unsigned bar, u64 old_addr, u64 new_addr);
 	/* Function-level reset (optional; when set, a PCIe function advertises FLR). */
 	void (*reset)(struct pci_dev *d);
+	/* SR-IOV PF: num_vfs VFs were just enabled, or all disabled (0) (optional). */
+	void (*sriov_changed)(struct pci_dev *pf, unsigned num_vfs);
 };
 
 struct pci_dev {
@@ -84,6 +87,11 @@ struct pci_dev {
 	u16 next_ext_cap;	/* where the next extended capability goes */
 	u16 last_ext_cap;	/* to link a new one */
 	bool registered;	/* on a host bridge: layout frozen */
+	struct pci_sriov *sriov; /* PF: SR-IOV state (sriov.c), else NULL */
+	struct pci_dev *pf;	/* VF: its physical function, else NULL */
+	u16 vf_index;		/* VF: i, at routing ID PF + First VF Offset + i * VF Stride */
+	bool vf_mse;		/* VF: PF's VF Enable && VF MSE (under the VF's cfg_lock) */
+	u64 vf_addr[PCI_NUM_BARS]; /* VF: where each BAR decodes while vf_mse; 0: nowhere */
 	struct pci_bar bars[PCI_NUM_BARS];
 	struct msix *msix;
 	struct dma_as dma;	/* this function's DMA view (requester ID = bus:devfn) */
@@ -127,9 +135,10 @@ void pci_claim_cfg(struct pci_dev *d, u16 off, u16 len);
 int pci_register(struct pci_host *h, struct pci_dev *d, int devfn) __must_check;
 /*
  * Take the function off the host: config cycles no longer reach it, its BARs
- * are unmapped, INTx dropped, MSI-X routes freed. The struct stays valid (a
- * vCPU may still be finishing an access); msix_destroy() and freeing it are
- * the owner's, after the vCPUs stopped.
+ * are unmapped, INTx dropped, MSI-X routes freed, a PF's VFs disabled and its
+ * SR-IOV state freed (also when it never registered). The struct stays valid
+ * (a vCPU may still be finishing an access); msix_destroy() and freeing it
+ * are the owner's, after the vCPUs stopped.
  */
 void pci_unregister(struct pci_dev *d);
 u16 pci_rid(const struct pci_dev *d);
@@ -141,6 +150,22 @@ void pci_dev_reset(struct pci_dev *d);
 /* Config access as the guest makes it (offset within this function's 4 KiB). */
 u32 pci_cfg_read(struct pci_dev *d, u16 off, unsigned len);
 void pci_cfg_write(struct pci_dev *d, u16 off, unsigned len, u32 val);
+
+/*
+ * SR-IOV (PCIe 6.0 §9). The device model builds each VF beforehand as an
+ * ordinary function — pci_dev_init() with the VF Device ID, memory BARs
+ * (alike in every VF), MSI-X, capabilities — and hands them to
+ * pci_sriov_init() before pci_register(pf). The PF gets the SR-IOV extended
+ * capability, whose VF BARs take the VFs' BAR layout and are placed by the
+ * host; the PF must have the PCIe capability. Setting VF Enable registers
+ * NumVFs VFs at routing IDs PF + vf_offset + i * vf_stride on bus 0 (the host
+ * reserves them all at registration); VF i's BAR n decodes at VF BARn +
+ * i * size while VF MSE is set. A VF's IDs read FFFFh, its BARs and COMMAND
+ * decode bits read 0, it has no INTx (§9.3.4). Clearing VF Enable takes the
+ * VFs away and resets them (ops->reset).
+ */
+int pci_sriov_init(struct pci_dev *pf, struct pci_dev **vfs, u16 total_vfs, u16 vf_offset,
+		   u16 vf_stride) __must_check;
 
 /* Legacy INTx (pin A..D from the config header), routed by the host: level 0/1. */
 void pci_set_intx(struct pci_dev *d, int level);

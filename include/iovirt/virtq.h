@@ -41,36 +41,36 @@
 #define VIRTQ_MAX_SIZE 32768
 
 struct virtq_config {
-	u16 size;		/* power of two for split rings; any ≤ 32768 for packed */
-	bool packed;		/* VIRTIO_F_RING_PACKED negotiated */
-	bool event_idx;		/* VIRTIO_F_EVENT_IDX negotiated */
-	bool indirect;		/* VIRTIO_F_INDIRECT_DESC negotiated */
+	u16 size;	/* power of two for split rings; any ≤ 32768 for packed */
+	bool packed;	/* VIRTIO_F_RING_PACKED negotiated */
+	bool event_idx; /* VIRTIO_F_EVENT_IDX negotiated */
+	bool indirect;	/* VIRTIO_F_INDIRECT_DESC negotiated */
 	/* Ring addresses as the driver wrote them (GPA, or IOVA behind an IOMMU). */
-	u64 desc_addr;		/* descriptor table / packed descriptor ring */
-	u64 driver_addr;	/* avail ring / driver event suppression */
-	u64 device_addr;	/* used ring / device event suppression */
+	u64 desc_addr;	 /* descriptor table / packed descriptor ring */
+	u64 driver_addr; /* avail ring / driver event suppression */
+	u64 device_addr; /* used ring / device event suppression */
 };
 
 /* Why a queue broke: each is one rule a hostile driver (or a buggy device) can violate. */
 enum virtq_error {
 	VIRTQ_OK,
-	VIRTQ_ERR_QUEUE_SIZE,		/* size 0, > 32768, or not a power of 2 (split) */
-	VIRTQ_ERR_RING_ADDR,		/* a ring misaligned or not in (contiguous) guest memory */
-	VIRTQ_ERR_AVAIL_IDX,		/* avail idx moved by more than the queue size, or more
-					 * buffers/descriptors in flight than the ring holds */
-	VIRTQ_ERR_HEAD_RANGE,		/* head index (split) or buffer id (packed) ≥ queue size */
-	VIRTQ_ERR_NEXT_RANGE,		/* next index ≥ queue (or indirect table) size */
-	VIRTQ_ERR_CHAIN_LOOP,		/* chain longer than the queue / table: a loop */
-	VIRTQ_ERR_NESTED_INDIRECT,	/* an indirect table inside an indirect table */
-	VIRTQ_ERR_INDIRECT_LEN,		/* indirect table length 0, not a multiple of 16, or
-					 * more entries than the queue size */
-	VIRTQ_ERR_INDIRECT_NEXT,	/* INDIRECT together with NEXT, or inside a NEXT list */
-	VIRTQ_ERR_INDIRECT_FEATURE,	/* INDIRECT used but not negotiated */
-	VIRTQ_ERR_BUF_ADDR,		/* a buffer outside guest memory / refused by the IOMMU */
-	VIRTQ_ERR_TOTAL_LEN,		/* chain longer than 2^32 bytes */
-	VIRTQ_ERR_ORDER,		/* a readable buffer after a writable one (§2.7.4.2) */
-	VIRTQ_ERR_TOO_MANY_SEGS,	/* more buffers than the caller's iovec holds */
-	VIRTQ_ERR_USED_ID,		/* device pushed an id it did not pop (device bug) */
+	VIRTQ_ERR_QUEUE_SIZE,	    /* size 0, > 32768, or not a power of 2 (split) */
+	VIRTQ_ERR_RING_ADDR,	    /* a ring misaligned or not in (contiguous) guest memory */
+	VIRTQ_ERR_AVAIL_IDX,	    /* avail idx moved by more than the queue size, or more
+				     * buffers/descriptors in flight than the ring holds */
+	VIRTQ_ERR_HEAD_RANGE,	    /* head index (split) or buffer id (packed) ≥ queue size */
+	VIRTQ_ERR_NEXT_RANGE,	    /* next index ≥ queue (or indirect table) size */
+	VIRTQ_ERR_CHAIN_LOOP,	    /* chain longer than the queue / table: a loop */
+	VIRTQ_ERR_NESTED_INDIRECT,  /* an indirect table inside an indirect table */
+	VIRTQ_ERR_INDIRECT_LEN,	    /* indirect table length 0, not a multiple of 16, or
+				     * more entries than the queue size */
+	VIRTQ_ERR_INDIRECT_NEXT,    /* INDIRECT together with NEXT, or inside a NEXT list */
+	VIRTQ_ERR_INDIRECT_FEATURE, /* INDIRECT used but not negotiated */
+	VIRTQ_ERR_BUF_ADDR,	    /* a buffer outside guest memory / refused by the IOMMU */
+	VIRTQ_ERR_TOTAL_LEN,	    /* chain longer than 2^32 bytes */
+	VIRTQ_ERR_ORDER,	    /* a readable buffer after a writable one (§2.7.4.2) */
+	VIRTQ_ERR_TOO_MANY_SEGS,    /* more buffers than the caller's iovec holds */
+	VIRTQ_ERR_USED_ID,	    /* device pushed an id it did not pop (device bug) */
 	VIRTQ_ERR_COUNT
 };
 
@@ -88,34 +88,34 @@ struct vring_packed_desc_event;
  */
 struct virtq {
 	struct virtq_config cfg;
-	const struct dma_as *dma;	/* buffers (and rings, unless given as host pointers) */
-	const char *name;		/* "virtio-blk0 q0", for messages */
+	const struct dma_as *dma; /* buffers (and rings, unless given as host pointers) */
+	const char *name;	  /* "virtio-blk0 q0", for messages */
 	/* Split ring (host pointers, validated once at init). */
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
-	u16 *used_event;		/* avail->ring[size]: EVENT_IDX, read by us */
-	u16 *avail_event;		/* used->ring[size]: EVENT_IDX, written by us */
+	u16 *used_event;  /* avail->ring[size]: EVENT_IDX, read by us */
+	u16 *avail_event; /* used->ring[size]: EVENT_IDX, written by us */
 	/* Packed ring. */
 	struct vring_packed_desc *pdesc;
-	struct vring_packed_desc_event *driver_event;	/* read by us: our interrupts */
-	struct vring_packed_desc_event *device_event;	/* written by us: the driver's kicks */
+	struct vring_packed_desc_event *driver_event; /* read by us: our interrupts */
+	struct vring_packed_desc_event *device_event; /* written by us: the driver's kicks */
 	/* Device-side state. */
-	u16 last_avail_idx;	/* split: next avail slot (free-running); packed: next descriptor */
-	u16 shadow_avail_idx;	/* split: avail->idx as last read (re-read only when caught up) */
-	bool avail_wrap;	/* packed: driver ring wrap counter we expect */
-	u16 used_idx;		/* split: shadow used idx; packed: next used slot */
-	bool used_wrap;		/* packed */
-	u16 used_pub;		/* split: used idx the driver can see (last flush) */
-	u16 signalled_used;	/* used position at the last should_notify (packed: linear) */
+	u16 last_avail_idx;   /* split: next avail slot (free-running); packed: next descriptor */
+	u16 shadow_avail_idx; /* split: avail->idx as last read (re-read only when caught up) */
+	bool avail_wrap;      /* packed: driver ring wrap counter we expect */
+	u16 used_idx;	      /* split: shadow used idx; packed: next used slot */
+	bool used_wrap;	      /* packed */
+	u16 used_pub;	      /* split: used idx the driver can see (last flush) */
+	u16 signalled_used;   /* used position at the last should_notify (packed: linear) */
 	bool signalled_used_valid;
-	bool notify_on;		/* driver kicks are enabled (what we last wrote) */
-	u16 pending_slot;	/* packed: first used descriptor whose flags wait for flush */
+	bool notify_on;	  /* driver kicks are enabled (what we last wrote) */
+	u16 pending_slot; /* packed: first used descriptor whose flags wait for flush */
 	u16 pending_flags;
 	u16 pending;		/* packed: used descriptors pushed since the last flush */
 	u16 inflight;		/* chains popped and not yet pushed */
 	u16 inflight_descs;	/* packed: ring slots those chains occupy */
-	enum virtq_error error;	/* VIRTQ_OK, or why the queue is broken */
+	enum virtq_error error; /* VIRTQ_OK, or why the queue is broken */
 	bool ready;
 	struct ratelimit rl;
 };
@@ -127,12 +127,12 @@ struct virtq {
  * crosses a guest memory region or an IOMMU page.
  */
 struct virtq_elem {
-	u16 id;		/* split: head index; packed: buffer id; always < queue size */
-	u16 ndescs;	/* descriptors the chain used in the ring / descriptor table */
+	u16 id;	    /* split: head index; packed: buffer id; always < queue size */
+	u16 ndescs; /* descriptors the chain used in the ring / descriptor table */
 	unsigned out_num;
 	unsigned in_num;
-	u64 out_len;	/* bytes readable */
-	u64 in_len;	/* bytes writable */
+	u64 out_len; /* bytes readable */
+	u64 in_len;  /* bytes writable */
 	struct iovec *iov;
 	unsigned iov_max;
 };
@@ -144,7 +144,12 @@ static inline void virtq_elem_init(struct virtq_elem *e, struct iovec *iov, unsi
 	e->iov_max = iov_max;
 }
 
-/* Map the rings through dma (dma_map, host-contiguous) and reset the state. */
+/*
+ * Map the rings through dma (dma_map, host-contiguous) and reset the state.
+ * The struct must start zeroed (or reset): its warning rate limit survives
+ * re-init, so a guest resetting the device in a loop cannot flood the log.
+ * On failure vq->error says why and virtq_pop returns -EIO.
+ */
 int virtq_init(struct virtq *vq, const struct virtq_config *cfg, const struct dma_as *dma,
 	       const char *name) __must_check;
 /* Same, with rings already mapped by the caller (vhost-user: front-end VAs → our HVAs). */
@@ -199,7 +204,7 @@ bool virtq_has_avail(struct virtq *vq);
  * avail wrap counter, bits 16-30 next used slot, bit 31 used wrap counter.
  * Chains popped and not pushed are forgotten (in-flight tracking keeps elem.id).
  */
-u32 virtq_get_base(const struct virtq *vq);
+u32 virtq_get_base(const struct virtq *vq); /* flush first */
 /* After virtq_init*: -EINVAL (nothing changed) when an index is outside the ring. */
 int virtq_set_base(struct virtq *vq, u32 base) __must_check;
 

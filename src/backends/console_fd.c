@@ -6,7 +6,8 @@
  * port has room for, reading no more than that, so input the guest cannot
  * take yet stays in the host fd. Output: written synchronously by the calling
  * (vCPU) thread, waiting for POLLOUT when the fd is full — guest output is
- * never dropped or reordered.
+ * never dropped or reordered. An input epoll cannot watch (a regular file,
+ * /dev/null) is always readable: the kicks alone drive it, until EOF.
  */
 #include <errno.h>
 #include <poll.h>
@@ -281,8 +282,14 @@ int console_fd_create(struct evloop *loop, int in_fd, int out_fd, const char *na
 	if (in_fd >= 0) {
 		ret = evloop_add(loop, in_fd, EPOLLIN | EPOLLET, cfd_in_event, f);
 		if (ret == -EPERM) {
-			/* A regular file or /dev/null: nothing to wait for. */
-			pr_debug("%s: input fd %d cannot be polled; no guest input", name, in_fd);
+			/*
+			 * A regular file or /dev/null: always readable, so the
+			 * kicks alone (attach, then each "room again") drive it.
+			 */
+			pr_debug("%s: input fd %d is not pollable: read as room allows", name, in_fd);
+		} else if (ret == -EBADF) {
+			/* No stdin at all (closed by whoever started us): no input. */
+			pr_debug("%s: input fd %d is not open; no guest input", name, in_fd);
 			f->in_fd = -1;
 		} else if (ret) {
 			goto err_loop;

@@ -117,6 +117,11 @@ static bool pci_bar_decode(const struct pci_dev *d, unsigned idx, u64 *addr)
 	u32 lo = pci_get(d->cfg, PCI_BASE_ADDRESS_0 + 4 * idx, 4);
 	u64 a, all = 0xffffffffull;
 
+	/* A VF decodes where its PF's VF BARs say, while the PF's VF MSE is set (sriov.c). */
+	if (d->pf) {
+		*addr = d->vf_addr[idx];
+		return b->type != PCI_BAR_NONE && d->vf_mse && *addr;
+	}
 	switch (b->type) {
 	case PCI_BAR_IO:
 		if (!(cmd & PCI_COMMAND_IO))
@@ -267,6 +272,8 @@ static void pci_dev_reset_locked(struct pci_dev *d)
 	pci_bars_update(d);	/* COMMAND is 0 again: everything unmapped */
 	if (d->msix)
 		msix_reset(d);
+	if (d->sriov)
+		sriov_reset(d);	/* VF Enable clear: the VFs go away */
 	if (d->host) {
 		pci_intx_update(d);
 		pci_set_intx(d, 0);
@@ -297,6 +304,8 @@ void pci_cfg_write(struct pci_dev *d, u16 off, unsigned len, u32 val)
 		pci_intx_update(d);
 	if (d->msix)
 		msix_cfg_written(d, off, len);
+	if (d->sriov)
+		sriov_cfg_written(d, off, len);
 	if (pci_cfg_flr_requested(d, off, len, val))
 		pci_dev_reset_locked(d);
 	else if (d->ops && d->ops->cfg_write)
@@ -319,6 +328,17 @@ void pci_cfg_freeze(struct pci_dev *d)
 			cmd |= PCI_COMMAND_IO;
 		else if (d->bars[i].type != PCI_BAR_NONE)
 			cmd |= PCI_COMMAND_MEMORY;
+	}
+	/*
+	 * A VF's decode enables and BARs are in its PF (VF MSE, VF BARn): here
+	 * they read 0, as does Interrupt Disable, a VF having no INTx (§9.3.4.1.3).
+	 */
+	if (d->pf) {
+		cmd &= ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE);
+		for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+			pci_put(d->cfg, PCI_BASE_ADDRESS_0 + 4 * i, 4, 0);
+			pci_set_wmask(d, PCI_BASE_ADDRESS_0 + 4 * i, 4, 0);
+		}
 	}
 	pci_set_wmask(d, PCI_COMMAND, 2, cmd);
 	if (d->pcie_cap && d->ops && d->ops->reset) {

@@ -232,19 +232,36 @@ bool pci_intx_status(struct pci_dev *d)
 
 /* --- registration: the firmware's part ------------------------------------------------ */
 
-static struct pci_window *pci_host_window(struct pci_host *h, const struct pci_bar *b)
+static struct pci_window *pci_host_window(struct pci_host *h, enum pci_bar_type type,
+					  bool prefetch)
 {
-	switch (b->type) {
+	switch (type) {
 	case PCI_BAR_IO:
 		return &h->io;
 	case PCI_BAR_MEM32:
 		return &h->mmio32;
 	case PCI_BAR_MEM64:
 		/* Non-prefetchable 64-bit BARs stay below 4 GiB, as firmware does for bridges. */
-		return b->prefetch ? &h->mmio64 : &h->mmio32;
+		return prefetch ? &h->mmio64 : &h->mmio32;
 	default:
 		return NULL;
 	}
+}
+
+int pci_host_alloc(struct pci_host *h, enum pci_bar_type type, bool prefetch, u64 size,
+		   u64 align, u64 *addr)
+{
+	struct pci_window *w = pci_host_window(h, type, prefetch);
+	u64 a;
+
+	if (!w || !size || !align || (align & (align - 1)))
+		return -EINVAL;
+	a = ALIGN_UP(w->next, align);
+	if (a < w->next || a > w->end || w->end - a < size)
+		return -ENOSPC;
+	w->next = a + size;
+	*addr = a;
+	return 0;
 }
 
 /* Assign every BAR a naturally aligned address; the caller restores the windows on failure. */
@@ -252,16 +269,15 @@ static int pci_host_place_bars(struct pci_host *h, struct pci_dev *d)
 {
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
 		const struct pci_bar *b = &d->bars[i];
-		struct pci_window *w = pci_host_window(h, b);
 		u16 reg = PCI_BASE_ADDRESS_0 + 4 * i;
 		u64 a;
+		int ret;
 
-		if (!w)
+		if (b->type == PCI_BAR_NONE)
 			continue;
-		a = ALIGN_UP(w->next, b->size);
-		if (a < w->next || a > w->end || w->end - a < b->size)
-			return -ENOSPC;
-		w->next = a + b->size;
+		ret = pci_host_alloc(h, b->type, b->prefetch, b->size, b->size, &a);
+		if (ret)
+			return ret;
 		pci_put(d->cfg, reg, 4, pci_get(d->cfg, reg, 4) | (u32)a);
 		if (b->type == PCI_BAR_MEM64)
 			pci_put(d->cfg, reg + 4, 4, (u32)(a >> 32));
@@ -275,7 +291,7 @@ static int pci_host_pick_devfn(struct pci_host *h)
 		bool used = false;
 
 		for (unsigned fn = 0; fn < 8; fn++)
-			used |= h->devs[PCI_DEVFN(slot, fn)] != NULL;
+			used |= h->devs[PCI_DEVFN(slot, fn)] || h->reserved[PCI_DEVFN(slot, fn)];
 		if (!used)
 			return PCI_DEVFN(slot, 0);
 	}
@@ -307,7 +323,7 @@ static void pci_host_mark_multifunction(struct pci_host *h, u8 devfn)
 
 int pci_register(struct pci_host *h, struct pci_dev *d, int devfn)
 {
-	struct pci_window io = h->io, m32 = h->mmio32, m64 = h->mmio64;
+	struct pci_window io, m32, m64;
 	u8 pin = d->cfg[PCI_INTERRUPT_PIN];
 	int ret;
 
@@ -316,27 +332,38 @@ int pci_register(struct pci_host *h, struct pci_dev *d, int devfn)
 	if (pin > 4)
 		return -EINVAL;
 	pthread_mutex_lock(&h->lock);
+	io = h->io;
+	m32 = h->mmio32;
+	m64 = h->mmio64;
 	if (devfn < 0)
 		devfn = pci_host_pick_devfn(h);
 	if (devfn < 0 || devfn >= PCI_DEVFNS) {
 		ret = devfn < 0 ? devfn : -EINVAL;
 		goto out;
 	}
-	if (h->devs[devfn]) {
+	/* A PF's VF routing IDs are reserved for its VFs. */
+	if (h->devs[devfn] || (h->reserved[devfn] && h->reserved[devfn] != d->pf)) {
 		ret = -EEXIST;
 		goto out;
 	}
 	d->bus = 0;
 	d->devfn = (u8)devfn;
+	d->host = h;
 	pci_cfg_freeze(d);
-	ret = pci_host_place_bars(h, d);
-	if (ret)
-		goto err_bars;
+	if (!d->pf) {	/* VF BARs are the PF's (§9.3.4.1.11) */
+		ret = pci_host_place_bars(h, d);
+		if (ret)
+			goto err_bars;
+	}
+	if (d->sriov) {
+		ret = sriov_register(d);
+		if (ret)
+			goto err_bars;
+	}
 	/* What a BIOS writes to Interrupt Line: the GSI of the pin (ACPI guests use _PRT). */
 	if (pin)
 		d->cfg[PCI_INTERRUPT_LINE] =
 			(u8)pci_host_intx_gsi(PCI_SLOT(d->devfn), pin - 1u);
-	d->host = h;
 	dma_as_init(&d->dma, h->gmem, pci_rid(d), d->name);
 	if (d->msix) {
 		ret = msix_register(d);
@@ -345,20 +372,22 @@ int pci_register(struct pci_host *h, struct pci_dev *d, int devfn)
 	}
 	h->devs[devfn] = d;
 	pthread_mutex_unlock(&h->lock);
-	pci_host_mark_multifunction(h, d->devfn);
+	/* VFs are not found by scanning and do not count as functions of a slot. */
+	if (!d->pf)
+		pci_host_mark_multifunction(h, d->devfn);
 	return 0;
 
 err_msix:
-	d->host = NULL;
+	if (d->sriov)
+		sriov_release(d);
 err_bars:
+	d->host = NULL;
 	h->io = io;
 	h->mmio32 = m32;
 	h->mmio64 = m64;
 	d->registered = false;
-	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
-		if (d->bars[i].type != PCI_BAR_NONE)
-			pci_put(d->cfg, PCI_BASE_ADDRESS_0 + 4 * i, 4,
-				pci_get(d->reset_cfg, PCI_BASE_ADDRESS_0 + 4 * i, 4));
+	/* The image frozen before placement: no BAR, VF BAR or Interrupt Line assigned. */
+	memcpy(d->cfg, d->reset_cfg, sizeof(d->cfg));
 out:
 	pthread_mutex_unlock(&h->lock);
 	return ret;
@@ -368,22 +397,31 @@ void pci_unregister(struct pci_dev *d)
 {
 	struct pci_host *h = d->host;
 
-	if (!h)
-		return;
-	pthread_mutex_lock(&h->lock);
-	if (h->devs[d->devfn] == d)
-		h->devs[d->devfn] = NULL;
-	pthread_mutex_unlock(&h->lock);
-	/* Config cycles can no longer find it; take it off the buses and the INTx line. */
-	pthread_mutex_lock(&d->cfg_lock);
-	pci_put(d->cfg, PCI_COMMAND, 2, 0);
-	pci_bars_update(d);
-	pthread_mutex_unlock(&d->cfg_lock);
-	pci_set_intx(d, 0);
-	if (d->msix)
-		msix_unregister(d);
-	d->host = NULL;
-	d->registered = false;
+	if (h) {
+		pthread_mutex_lock(&h->lock);
+		if (h->devs[d->devfn] == d)
+			h->devs[d->devfn] = NULL;
+		pthread_mutex_unlock(&h->lock);
+		/* Config cycles can no longer find it; off the buses and the INTx line. */
+		pthread_mutex_lock(&d->cfg_lock);
+		if (d->sriov)
+			sriov_unregister(d);
+		pci_put(d->cfg, PCI_COMMAND, 2, 0);
+		d->vf_mse = false;
+		pci_bars_update(d);
+		pthread_mutex_unlock(&d->cfg_lock);
+		pci_set_intx(d, 0);
+		if (d->msix)
+			msix_unregister(d);
+		if (d->sriov) {
+			pthread_mutex_lock(&h->lock);
+			sriov_release(d);
+			pthread_mutex_unlock(&h->lock);
+		}
+		d->host = NULL;
+		d->registered = false;
+	}
+	sriov_destroy(d);
 }
 
 /* --- the host bridge itself ------------------------------------------------------------ */

@@ -33,6 +33,7 @@ struct pci_host {
 
 	pthread_mutex_t lock;	/* guards devs[], the windows and config_address */
 	struct pci_dev *devs[PCI_DEVFNS];	/* bus 0, by devfn */
+	struct pci_dev *reserved[PCI_DEVFNS];	/* VF routing IDs, by the PF owning them */
 	u32 config_address;	/* the 0xCF8 latch */
 	struct pci_window io, mmio32, mmio64;
 
@@ -75,11 +76,22 @@ void pci_cfg_freeze(struct pci_dev *d);		/* at registration: final masks, reset 
 /* pci_host.c: recompute this function's INTx contribution (takes intx_lock). */
 void pci_intx_update(struct pci_dev *d);
 bool pci_intx_status(struct pci_dev *d);
+/* Firmware placement of size bytes aligned to align in the BAR type's window (h->lock held). */
+int pci_host_alloc(struct pci_host *h, enum pci_bar_type type, bool prefetch, u64 size,
+		   u64 align, u64 *addr) __must_check;
 
 /* msix.c */
 int msix_register(struct pci_dev *d) __must_check;	/* allocate the vectors' routes */
 void msix_unregister(struct pci_dev *d);		/* free them (the table stays) */
 void msix_cfg_written(struct pci_dev *d, u16 off, unsigned len); /* cfg_lock held */
 void msix_reset(struct pci_dev *d);			/* cfg_lock held */
+
+/* sriov.c (PF only) */
+int sriov_register(struct pci_dev *pf) __must_check;	/* h->lock: reserve VF IDs, place VF BARs */
+void sriov_release(struct pci_dev *pf);			/* h->lock: drop the reservations */
+void sriov_cfg_written(struct pci_dev *pf, u16 off, unsigned len); /* PF cfg_lock held */
+void sriov_reset(struct pci_dev *pf);			/* PF cfg_lock held */
+void sriov_unregister(struct pci_dev *pf);		/* PF cfg_lock held: VFs off */
+void sriov_destroy(struct pci_dev *pf);
 
 #endif

@@ -88,6 +88,13 @@ static bool uart_loop(const struct uart *u)
 	return u->mcr & UART_MCR_LOOP;
 }
 
+/* The RX FIFO may have room again (read, cleared, resized): let the back-end know. */
+static void uart_rx_room_changed(struct uart *u)
+{
+	if (u->con && !uart_loop(u))
+		console_rx_ready(u->con);
+}
+
 /* The modem status inputs: a connected line, or MCR looped back (datasheet, MCR bit 4). */
 static u8 uart_msr_lines(u8 mcr)
 {
@@ -185,8 +192,13 @@ static u8 uart_read_reg(struct uart *u, unsigned off)
 		if (u->lcr & UART_LCR_DLAB)
 			return u->dll;
 		v = uart_rx_pop(u);
-		if (u->con && !uart_loop(u))
-			console_rx_ready(u->con);
+		/*
+		 * Ask for more once half the FIFO is free, not at every byte: the
+		 * back-end then refills 8+ bytes per wake-up while the guest
+		 * still reads the other half.
+		 */
+		if (u->rx_count <= uart_rx_cap(u) / 2)
+			uart_rx_room_changed(u);
 		return v;
 	case UART_IER:
 		return (u->lcr & UART_LCR_DLAB) ? u->dlm : u->ier;
@@ -218,6 +230,9 @@ static void uart_write_fcr(struct uart *u, u8 v)
 {
 	bool en = v & UART_FCR_ENABLE_FIFO;
 
+	/* Whatever happens below can only make room (clear, or grow from 1 to 16). */
+	uart_rx_room_changed(u);
+
 	/* Changing FCR[0] clears both FIFOs; with FCR[0]=0 no other bit is programmed. */
 	if (en != u->fifo_en) {
 		uart_rx_clear(u);
@@ -247,8 +262,8 @@ static void uart_write_mcr(struct uart *u, u8 v)
 	if ((old ^ now) & UART_MSR_DCD)
 		u->msr_delta |= UART_MSR_DDCD;
 	/* Leaving loopback reconnects the line: the host may send again. */
-	if (was_loop && !uart_loop(u) && u->con)
-		console_rx_ready(u->con);
+	if (was_loop && !uart_loop(u))
+		uart_rx_room_changed(u);
 }
 
 /* Called with lock held; THR (off 0 without DLAB) is handled by uart_write_thr. */

@@ -39,7 +39,8 @@ int log_parse_level(const char *s, enum log_level *out)
 	return -EINVAL;
 }
 
-static void log_vmsg(enum log_level l, const char *fmt, va_list ap)
+static __attribute__((format(printf, 2, 0))) void log_vmsg(enum log_level l, const char *fmt,
+								   va_list ap)
 {
 	char buf[1024];
 	int n;

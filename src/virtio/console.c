@@ -72,8 +72,13 @@ static bool con_rx_buffer(struct virtio_console *vc)
 			vc->rx_running = false;
 			return false;
 		}
-		if (ret == 0)
-			return false;	/* the driver's next kick brings us back */
+		if (ret == 0) {
+			/* Ask for a kick when buffers come (EVENT_IDX: avail_event moves
+			 * on); look once more in case they came meanwhile. */
+			if (virtq_enable_notify(vq))
+				continue;
+			return false;
+		}
 		if (!vc->rx_elem.in_len) {
 			/* Nothing writable: give it back used with 0 bytes. */
 			virtq_push(vq, &vc->rx_elem, 0);

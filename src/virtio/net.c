@@ -44,6 +44,7 @@
 #define NET_TX_IOV		256
 #define NET_RX_BUDGET		64	/* frames per used-ring flush */
 #define NET_TX_BUDGET		256	/* chains before letting RX run */
+#define NET_RX_ROUND		256	/* frames before letting TX run */
 #define NET_MAX_FRAME		(65535 + ETH_HLEN + 4)	/* a GSO frame with a VLAN tag */
 #define NET_CTRL_MAX		65536	/* largest control command we read */
 
@@ -90,6 +91,7 @@ struct virtio_net {
 	u8 mac[6];
 	unsigned mtu;			/* of the tap, sizes the RX stash without GSO */
 	u64 rx_need;			/* bytes a frame may need (atomic: ctrl thread changes it) */
+	bool tap_attached[NET_MAX_PAIRS];	/* tap queue i takes packets (ctrl thread) */
 	/* Guards config (the MAC changes from the ctrl thread; vCPUs read it). */
 	pthread_mutex_t cfg_lock;
 	struct virtio_net_config config;
@@ -217,8 +219,10 @@ static void rx_deliver(struct net_pair *p, size_t n)
 	unsigned k = 0;
 	u16 nbuf;
 
-	while (left && k < p->nstash)
-		left -= MIN(left, p->stash[k++].elem.in_len);
+	while (left && k < p->nstash) {
+		left -= MIN(left, p->stash[k].elem.in_len);
+		k++;
+	}
 	nbuf = cpu_to_le16((u16)k);
 	/* num_buffers (§5.1.6.4); 1 without MRG_RXBUF. The tap leaves it alone. */
 	virtio_iov_from_buf(b0->iov + b0->elem.out_num, b0->elem.in_num,
@@ -239,7 +243,7 @@ static void rx_deliver(struct net_pair *p, size_t n)
 static void rx_process(struct net_pair *p)
 {
 	bool mrg = virtio_has_feature(&p->net->vd, VIRTIO_NET_F_MRG_RXBUF);
-	unsigned frames = 0;
+	unsigned frames = 0, total = 0;
 
 	if (!p->rxq || virtio_dev_broken(&p->net->vd) ||
 	    !__atomic_load_n(&p->active, __ATOMIC_ACQUIRE))
@@ -279,6 +283,12 @@ static void rx_process(struct net_pair *p)
 		if (++frames == NET_RX_BUDGET) {
 			pair_flush(p, p->rxq, &p->rx_pushed, rxq_index(p->idx));
 			frames = 0;
+		}
+		if (++total == NET_RX_ROUND) {
+			/* A flood must not starve TX on this thread: come back through our
+			 * own kick (the tap is edge-triggered and may not signal again). */
+			virtio_dev_queue_kick(&p->net->vd, rxq_index(p->idx));
+			break;
 		}
 	}
 	pair_flush(p, p->rxq, &p->rx_pushed, rxq_index(p->idx));
@@ -323,7 +333,10 @@ static void tx_process(struct net_pair *p)
 					p->tx_stalled = true; /* EPOLLOUT resumes us */
 					goto out;
 				}
-				if (w < 0) {
+				if (w < 0 && errno == EIO) {
+					/* The tap interface is down on the host: dropped. */
+					p->st.tx_errors++;
+				} else if (w < 0) {
 					/* e.g. EINVAL: a GSO header the kernel refuses. */
 					p->st.tx_errors++;
 					dev_warn_rl(&p->rl, vd->name, "pair %u: tap write: %s",
@@ -379,19 +392,35 @@ static void pair_tap_event(void *opaque, u32 events)
 
 /* --- Control queue --- */
 
+/* Steer the tap's packets to its first n queues only (a detached queue gets none). */
+static void net_tap_queues(struct virtio_net *net, unsigned n)
+{
+	if (net->tap.nr_queues < 2)
+		return;
+	for (unsigned i = 0; i < net->tap.nr_queues; i++) {
+		bool on = i < n;
+		int ret;
+
+		if (net->tap_attached[i] == on)
+			continue;
+		ret = tap_set_queue_enabled(&net->tap, i, on);
+		if (ret)
+			pr_warn("%s: tap queue %u %s: %s", net->vd.name, i,
+				on ? "attach" : "detach", strerror(-ret));
+		else
+			net->tap_attached[i] = on;
+	}
+}
+
 /* Make what a control command changed true on the tap and in config space. */
 static void ctrl_apply(struct virtio_net *net)
 {
 	struct net_ctrl_state *s = &net->ctrl;
 
-	if (s->pairs_changed && net->tap.nr_queues > 1) {
-		for (unsigned i = 0; i < net->max_pairs; i++) {
-			int ret = tap_set_queue_enabled(&net->tap, i, i < s->pairs);
-
-			if (ret)
-				pr_warn("%s: tap queue %u: %s", net->vd.name, i, strerror(-ret));
+	if (s->pairs_changed) {
+		net_tap_queues(net, s->pairs);
+		for (unsigned i = 0; i < net->max_pairs; i++)
 			__atomic_store_n(&net->pairs[i].active, i < s->pairs, __ATOMIC_RELEASE);
-		}
 	}
 	if (s->offloads_changed) {
 		int ret = tap_set_offload(&net->tap, net_tun_offloads(s->guest_offloads));
@@ -545,10 +574,7 @@ static int net_activate(struct virtio_dev *vd)
 		return ret;
 	}
 	/* §5.1.6.5.5: after reset only the first pair is in use. */
-	if (net->tap.nr_queues > 1)
-		for (unsigned i = 0; i < net->tap.nr_queues; i++)
-			if (tap_set_queue_enabled(&net->tap, i, i == 0))
-				pr_debug("%s: tap queue %u attach/detach failed", vd->name, i);
+	net_tap_queues(net, 1);
 	for (unsigned i = 0; i < net->max_pairs; i++) {
 		ret = pair_start(net, i);
 		if (ret) {
@@ -704,6 +730,7 @@ int virtio_net_create(struct vm *vm, const struct net_config *nc, unsigned index
 		net->pairs[i].idx = i;
 		net->pairs[i].tapfd = net->tap.fds[i];
 		net->pairs[i].rl = (struct ratelimit)RATELIMIT_INIT;
+		net->tap_attached[i] = true;	/* TUNSETIFF attaches every queue it opens */
 	}
 	memcpy(net->config.mac, net->mac, 6);
 	net->config.status = cpu_to_le16(VIRTIO_NET_S_LINK_UP);

@@ -12,11 +12,15 @@ static const char *const virtq_error_names[VIRTQ_ERR_COUNT] = {
 	[VIRTQ_ERR_QUEUE_SIZE] = "queue size 0, above 32768, or not a power of 2 for a split ring "
 				 "(virtio 1.2 §2.7, §2.8)",
 	[VIRTQ_ERR_RING_ADDR] = "ring misaligned or not in guest memory (§2.7.1, §2.8.11)",
-	[VIRTQ_ERR_AVAIL_IDX] = "more buffers made available than the queue holds (§2.7.6, §2.8.16)",
-	[VIRTQ_ERR_HEAD_RANGE] = "head index or buffer id not below the queue size (§2.7.5, §2.8.13)",
+	[VIRTQ_ERR_AVAIL_IDX] =
+		"more buffers made available than the queue holds (§2.7.6, §2.8.16)",
+	[VIRTQ_ERR_HEAD_RANGE] =
+		"head index or buffer id not below the queue size (§2.7.5, §2.8.13)",
 	[VIRTQ_ERR_NEXT_RANGE] = "next index outside the descriptor table (§2.7.5)",
-	[VIRTQ_ERR_CHAIN_LOOP] = "descriptor chain longer than the queue: a loop (§2.7.5.3.1, §2.8.17)",
-	[VIRTQ_ERR_NESTED_INDIRECT] = "indirect descriptor inside an indirect table (§2.7.5.3.1, §2.8.19)",
+	[VIRTQ_ERR_CHAIN_LOOP] =
+		"descriptor chain longer than the queue: a loop (§2.7.5.3.1, §2.8.17)",
+	[VIRTQ_ERR_NESTED_INDIRECT] = "indirect descriptor inside an indirect table "
+				      "(§2.7.5.3.1, §2.8.19)",
 	[VIRTQ_ERR_INDIRECT_LEN] = "indirect table length 0, not a multiple of 16, or longer than "
 				   "the queue (§2.7.5.3)",
 	[VIRTQ_ERR_INDIRECT_NEXT] = "indirect descriptor with NEXT or inside a chain (§2.7.5.3.1, "
@@ -25,7 +29,8 @@ static const char *const virtq_error_names[VIRTQ_ERR_COUNT] = {
 				       "(§2.7.5.3.1)",
 	[VIRTQ_ERR_BUF_ADDR] = "buffer outside guest memory or refused by the IOMMU (§2.7.5)",
 	[VIRTQ_ERR_TOTAL_LEN] = "descriptor chain longer than 2^32 bytes (§2.7.5.2)",
-	[VIRTQ_ERR_ORDER] = "device-readable buffer after a device-writable one (§2.7.4.2, §2.8.17)",
+	[VIRTQ_ERR_ORDER] =
+		"device-readable buffer after a device-writable one (§2.7.4.2, §2.8.17)",
 	[VIRTQ_ERR_TOO_MANY_SEGS] = "more buffer segments than the device accepts (§2.7.4.1)",
 	[VIRTQ_ERR_USED_ID] = "device returned a buffer it did not take (device bug)",
 };
@@ -70,8 +75,8 @@ void virtq_reset(struct virtq *vq)
 	vq->name = name;
 }
 
-static int virtq_setup(struct virtq *vq, const struct virtq_config *cfg,
-		       const struct dma_as *dma, const char *name)
+static int virtq_setup(struct virtq *vq, const struct virtq_config *cfg, const struct dma_as *dma,
+		       const char *name)
 {
 	virtq_clear(vq);
 	vq->cfg = *cfg;
@@ -102,8 +107,8 @@ static void virtq_ring_sizes(const struct virtq_config *cfg, u64 sz[3])
 	}
 }
 
-static const u64 virtq_split_align[3] = { 16, 2, 4 };
-static const u64 virtq_packed_align[3] = { 16, 4, 4 };
+static const u64 virtq_split_align[3] = {16, 2, 4};
+static const u64 virtq_packed_align[3] = {16, 4, 4};
 
 /*
  * Host pointer for a whole ring part. It may take several dma_map pieces (an
@@ -163,7 +168,7 @@ int virtq_init(struct virtq *vq, const struct virtq_config *cfg, const struct dm
 		DMA_PERM_READ,
 		cfg->packed ? DMA_PERM_WRITE : DMA_PERM_READ | DMA_PERM_WRITE,
 	};
-	const u64 addr[3] = { cfg->desc_addr, cfg->driver_addr, cfg->device_addr };
+	const u64 addr[3] = {cfg->desc_addr, cfg->driver_addr, cfg->device_addr};
 	void *p[3];
 	u64 sz[3];
 	int ret;
@@ -187,7 +192,7 @@ int virtq_init_hva(struct virtq *vq, const struct virtq_config *cfg, const struc
 		   void *desc, void *driver, void *device, const char *name)
 {
 	const u64 *align = cfg->packed ? virtq_packed_align : virtq_split_align;
-	void *p[3] = { desc, driver, device };
+	void *p[3] = {desc, driver, device};
 	int ret;
 
 	ret = virtq_setup(vq, cfg, dma, name);
@@ -221,10 +226,6 @@ int virtq_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e)
 		return -EIO;
 	if (unlikely(!vq->ready) || vq->cfg.packed)
 		return 0;
-	e->out_num = 0;
-	e->in_num = 0;
-	e->out_len = 0;
-	e->in_len = 0;
 	return virtq_split_pop_head(vq, head, e);
 }
 

@@ -14,8 +14,8 @@
 #include "virtq_priv.h"
 
 #define VIRTQ_PACKED_AVAIL (1u << VRING_PACKED_DESC_F_AVAIL)
-#define VIRTQ_PACKED_USED (1u << VRING_PACKED_DESC_F_USED)
-#define VIRTQ_PACKED_WRAP (1u << VRING_PACKED_EVENT_F_WRAP_CTR)
+#define VIRTQ_PACKED_USED  (1u << VRING_PACKED_DESC_F_USED)
+#define VIRTQ_PACKED_WRAP  (1u << VRING_PACKED_EVENT_F_WRAP_CTR)
 
 /* §2.8.1: available when AVAIL matches the driver's wrap counter and USED does not. */
 static bool virtq_packed_is_avail(u16 flags, bool wrap)
@@ -179,7 +179,8 @@ void virtq_packed_flush(struct virtq *vq)
 bool virtq_packed_should_notify(struct virtq *vq)
 {
 	u32 ring2 = 2u * vq->cfg.size;
-	u32 old = vq->signalled_used, new_pos = virtq_packed_linear(vq, vq->used_idx, vq->used_wrap);
+	u32 old = vq->signalled_used,
+	    new_pos = virtq_packed_linear(vq, vq->used_idx, vq->used_wrap);
 	bool valid = vq->signalled_used_valid;
 	u32 ev, off_wrap, event;
 

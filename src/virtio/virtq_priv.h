@@ -68,7 +68,7 @@ struct virtq_desc {
 	u64 addr;
 	u32 len;
 	u16 flags;
-	u16 next;	/* split: next index; packed: buffer id */
+	u16 next; /* split: next index; packed: buffer id */
 };
 
 /*
@@ -78,8 +78,8 @@ struct virtq_desc {
 struct virtq_walk {
 	struct virtq *vq;
 	struct virtq_elem *e;
-	u64 total;		/* bytes in the chain so far (≤ 2^32) */
-	bool seen_write;	/* a writable buffer came already */
+	u64 total;	 /* bytes in the chain so far (≤ 2^32) */
+	bool seen_write; /* a writable buffer came already */
 };
 
 void virtq_walk_start(struct virtq_walk *w, struct virtq *vq, struct virtq_elem *e);

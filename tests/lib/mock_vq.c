@@ -13,8 +13,8 @@
 #include "mock_vq.h"
 
 #define AVAIL_F (1u << VRING_PACKED_DESC_F_AVAIL)
-#define USED_F (1u << VRING_PACKED_DESC_F_USED)
-#define WRAP_F (1u << VRING_PACKED_EVENT_F_WRAP_CTR)
+#define USED_F	(1u << VRING_PACKED_DESC_F_USED)
+#define WRAP_F	(1u << VRING_PACKED_EVENT_F_WRAP_CTR)
 
 static u16 ld16(const u16 *p)
 {
@@ -171,8 +171,7 @@ static void mock_vq_fill_table(struct mock_vq *m, u16 slot, const struct mock_bu
 	}
 }
 
-static int mock_vq_add_split(struct mock_vq *m, const struct mock_buf *b, unsigned n,
-			     bool indirect)
+static int mock_vq_add_split(struct mock_vq *m, const struct mock_buf *b, unsigned n, bool indirect)
 {
 	u16 need = indirect ? 1 : (u16)n, head, prev = 0;
 
@@ -284,7 +283,8 @@ bool mock_vq_kick_prepare(struct mock_vq *m)
 	 * suppression state (§2.7.13.4, §2.8.21.2). */
 	mb();
 	if (m->flags & MOCK_VQ_PACKED) {
-		u32 ring2 = 2u * m->size, ev = __atomic_load_n((u32 *)m->device_event, __ATOMIC_RELAXED);
+		u32 ring2 = 2u * m->size,
+		    ev = __atomic_load_n((u32 *)m->device_event, __ATOMIC_RELAXED);
 		u16 new_pos = mock_vq_linear(m, m->next_avail, m->avail_wrap), old = m->kick_old;
 		u16 off = ev & 0xffff;
 

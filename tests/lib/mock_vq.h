@@ -17,21 +17,21 @@
 #include "iovirt/gmem.h"
 #include "iovirt/virtq.h"
 
-#define MOCK_VQ_PACKED 1u
+#define MOCK_VQ_PACKED	  1u
 #define MOCK_VQ_EVENT_IDX 2u
-#define MOCK_VQ_INDIRECT 4u
+#define MOCK_VQ_INDIRECT  4u
 
 /* Entries per indirect table the mock can build (one table per buffer id). */
 #define MOCK_VQ_IND_MAX 64
 
 struct mock_buf {
-	u64 addr;	/* GPA (or IOVA) of the buffer */
+	u64 addr; /* GPA (or IOVA) of the buffer */
 	u32 len;
-	bool write;	/* device-writable */
+	bool write; /* device-writable */
 };
 
 struct mock_vq_state {
-	u16 ndescs;	/* ring slots / table descriptors the buffer took */
+	u16 ndescs; /* ring slots / table descriptors the buffer took */
 	bool busy;
 };
 
@@ -45,18 +45,18 @@ struct mock_vq {
 	struct vring_avail *avail;
 	struct vring_used *used;
 	struct vring_packed_desc *pdesc;
-	struct vring_packed_desc_event *driver_event;	/* written by the driver */
-	struct vring_packed_desc_event *device_event;	/* read by the driver */
+	struct vring_packed_desc_event *driver_event; /* written by the driver */
+	struct vring_packed_desc_event *device_event; /* read by the driver */
 	u8 *ind;
 	/* Driver state. */
-	u16 num_free;		/* free descriptors (split) / ring slots (packed) */
-	u16 *free_stack;	/* split: free descriptor indices; packed: free ids */
+	u16 num_free;	 /* free descriptors (split) / ring slots (packed) */
+	u16 *free_stack; /* split: free descriptor indices; packed: free ids */
 	u16 nfree_stack;
 	struct mock_vq_state *state; /* per head (split) / id (packed) */
-	u16 avail_idx;		/* split: our avail->idx */
-	u16 last_used;		/* split: next used entry to read */
-	u16 kick_old;		/* avail position at the last kick decision */
-	u16 next_avail;		/* packed */
+	u16 avail_idx;		     /* split: our avail->idx */
+	u16 last_used;		     /* split: next used entry to read */
+	u16 kick_old;		     /* avail position at the last kick decision */
+	u16 next_avail;		     /* packed */
 	bool avail_wrap;
 	u16 next_used;
 	bool used_wrap;
@@ -87,7 +87,7 @@ void mock_vq_enable_cb_at(struct mock_vq *m, u16 ahead);
 
 /* Raw (possibly hostile) ring contents, no bookkeeping. */
 struct vring_desc *mock_vq_desc(struct mock_vq *m, u16 i);
-void mock_vq_split_raw(struct mock_vq *m, u16 head);	/* append head to avail, bump idx */
+void mock_vq_split_raw(struct mock_vq *m, u16 head); /* append head to avail, bump idx */
 /* Write n packed descriptors from next_avail with the right AVAIL/USED bits, first last. */
 void mock_vq_packed_raw(struct mock_vq *m, const struct vring_packed_desc *d, unsigned n);
 

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -272,6 +273,7 @@ struct qtest_state *qtest_start(enum qtest_target t, const struct qtest_machine 
 	struct qtest_state *s = calloc(1, sizeof(*s));
 	char bin[4096], why[256], qtest_arg[128], bios[128];
 	const char *argv[MAX_ARGS];
+	pid_t parent;
 	int lfd;
 
 	if (!s)
@@ -281,6 +283,10 @@ struct qtest_state *qtest_start(enum qtest_target t, const struct qtest_machine 
 	s->target = t;
 	s->pid = -1;
 	s->fd = -1;
+	s->rx_cap = 65536;
+	s->rx = malloc(s->rx_cap);
+	if (!s->rx)
+		qtest_fatal(s, "out of memory");
 	if (!target_binary(t, bin, sizeof(bin), why, sizeof(why)))
 		qtest_fatal(s, "%s", why);
 	signal(SIGPIPE, SIG_IGN);
@@ -293,11 +299,20 @@ struct qtest_state *qtest_start(enum qtest_target t, const struct qtest_machine 
 			fprintf(stderr, " %s", argv[i]);
 		fputc('\n', stderr);
 	}
+	parent = getpid();
 	s->pid = fork();
 	if (s->pid < 0)
 		qtest_fatal(s, "fork: %s", strerror(errno));
 	if (s->pid == 0) {
 		int null = open("/dev/null", O_RDWR);
+
+		/*
+		 * The target dies with the test, however the test ends (QEMU does not
+		 * exit when the qtest stream closes, and an orphan would hold the test
+		 * runner's output pipes open).
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(127);
 
 		/* The target's own output (a serial console) must not mix with the test's. */
 		if (null >= 0) {
@@ -382,7 +397,9 @@ static const char *read_line(struct qtest_state *s)
 {
 	for (;;) {
 		char *start = s->rx + s->rx_start;
-		char *nl = memchr(start, '\n', s->rx_len - s->rx_start);
+		/* memchr/memmove on the initial NULL buffer would be UB even with length 0. */
+		char *nl = s->rx_len > s->rx_start ? memchr(start, '\n', s->rx_len - s->rx_start)
+						   : NULL;
 
 		if (nl) {
 			size_t l = (size_t)(nl - start);
@@ -399,7 +416,8 @@ static const char *read_line(struct qtest_state *s)
 			return s->line;
 		}
 		/* Compact, grow, read more. */
-		memmove(s->rx, start, s->rx_len - s->rx_start);
+		if (s->rx_len > s->rx_start)
+			memmove(s->rx, start, s->rx_len - s->rx_start);
 		s->rx_len -= s->rx_start;
 		s->rx_start = 0;
 		if (s->rx_cap - s->rx_len < 65536) {

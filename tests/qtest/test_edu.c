@@ -387,6 +387,20 @@ static void test_dma_errors(void)
 		 EDU_DMA_ERROR, EDU_DMA_ERROR);
 	CHECK_EQ(dma(EDU_DMA_BUF_ADDR, 0x10000000 - 8, 16, EDU_DMA_TO_RAM) & EDU_DMA_ERROR,
 		 EDU_DMA_ERROR); /* straddles the end of 256 MiB of RAM */
+	/* Virtual time: the transfer completes exactly at its deadline, the next one. */
+	{
+		uint64_t t0 = qtest_clock_step(s, 1), t1;
+
+		wrq(EDU_REG_DMA_SRC, b);
+		wrq(EDU_REG_DMA_DST, EDU_DMA_BUF_ADDR);
+		wrq(EDU_REG_DMA_CNT, 16);
+		wr(EDU_REG_DMA_CMD, EDU_DMA_RUN);
+		CHECK(rd(EDU_REG_DMA_CMD) & EDU_DMA_RUN);
+		CHECK(qtest_clock_step_next(s, &t1));
+		CHECK_EQ(t1, t0 + EDU_DMA_DELAY_NS);
+		CHECK_EQ(rd(EDU_REG_DMA_CMD), 0);
+		CHECK(!qtest_clock_step_next(s, &t1)); /* nothing pending any more */
+	}
 	/* A zero-length transfer is fine. */
 	CHECK_EQ(dma(b, EDU_DMA_BUF_ADDR, 0, 0), 0);
 

@@ -82,5 +82,40 @@ expect "no serial output with --console none" 0 "" -- run --kernel "$g/serial_he
 [ ! -s "$tmp/out" ] && pass "--console none is silent" || fail "--console none printed '$(cat "$tmp/out")'"
 expect "i8042 reset with --no-reboot exits 0" 0 "" -- run --kernel "$g/i8042_reset.bzimage" --no-reboot
 
+# Host input reaches the guest through the UART's RX FIFO with backpressure:
+# 20000 bytes echoed back, in order, none lost (the guest stops at 'q').
+head -c 15000 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c 20000 > "$tmp/in"
+printf 'q' >> "$tmp/in"
+mkfifo "$tmp/fifo"
+timeout 60 "$iovirt" run --kernel "$g/serial_echo.bzimage" <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+exec 3>"$tmp/fifo"
+i=0
+while [ "$(head -c 1 "$tmp/out")" != R ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+cat "$tmp/in" >&3
+exec 3>&-
+wait $pid
+st=$?
+{ printf R; head -c 20000 "$tmp/in"; } > "$tmp/want"
+if [ $st -eq 0 ] && cmp -s "$tmp/want" "$tmp/out"; then
+	pass "serial input echoed intact (20000 bytes)"
+else
+	fail "serial echo: status $st, $(wc -c <"$tmp/out") bytes back; stderr: $(head -c 400 "$tmp/err")"
+fi
+
+# The CMOS clock the guest reads is the host's UTC time.
+expect "rtc read" 0 "" -- run --kernel "$g/rtc_read.bzimage"
+got=$(sed -n 's/^RTC \([0-9][0-9]\):\([0-9][0-9]\):\([0-9][0-9]\)$/\1 \2 \3/p' "$tmp/out")
+now=$(date -u +%s)
+if [ -n "$got" ]; then
+	set -- $got
+	g_s=$(( $(expr "$1" + 0) * 3600 + $(expr "$2" + 0) * 60 + $(expr "$3" + 0) ))
+	h_s=$(( now % 86400 ))
+	d=$(( (h_s - g_s + 86400) % 86400 ))
+	[ $d -le 3 ] && pass "guest RTC within ${d} s of host UTC" || fail "guest RTC $1:$2:$3 vs host $(date -u +%T)"
+else
+	fail "rtc read printed '$(cat "$tmp/out")'"
+fi
+
 echo "$fails failed"
 [ $fails -eq 0 ]

@@ -236,14 +236,28 @@ int x86_setup_boot_pagetables(struct vm *vm)
 	return ret;
 }
 
+/* Does the command line hold this parameter as a whole word? */
+static bool cmdline_has(const char *cmdline, const char *param)
+{
+	size_t n = strlen(param);
+
+	for (const char *p = strstr(cmdline, param); p; p = strstr(p + 1, param))
+		if ((p == cmdline || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
 /*
  * The guest's command line: --cmdline, then one virtio_mmio.device=SIZE@ADDR:IRQ
- * for each platform device the ACPI tables do not describe (Linux's
- * CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES). Returns a heap string.
+ * for each platform device the ACPI tables do not describe, or for all of them
+ * when the guest is told to ignore ACPI (Linux's
+ * CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES). Never both ways: Linux would probe the
+ * device twice. Returns a heap string.
  */
 static char *cmdline_build(const struct vm *vm)
 {
 	const char *user = vm->cfg->cmdline ? vm->cfg->cmdline : "";
+	bool acpi_off = cmdline_has(user, "acpi=off");
 	size_t cap = strlen(user) + 1 + (size_t)vm->next_platform_slot * 64;
 	char *s = malloc(cap);
 	size_t n;
@@ -254,7 +268,7 @@ static char *cmdline_build(const struct vm *vm)
 	for (unsigned i = 0; i < vm->next_platform_slot; i++) {
 		const struct vm_platform_dev *pd = &vm->platform_devs[i];
 
-		if (pd->in_acpi || !pd->hid || strcmp(pd->hid, "LNRO0005"))
+		if ((pd->in_acpi && !acpi_off) || !pd->hid || strcmp(pd->hid, "LNRO0005"))
 			continue;
 		n += (size_t)snprintf(s + n, cap - n, "%svirtio_mmio.device=%lluK@0x%llx:%u",
 				      n ? " " : "", (unsigned long long)(pd->size >> 10),
@@ -262,6 +276,23 @@ static char *cmdline_build(const struct vm *vm)
 	}
 	return s;
 }
+
+/*
+ * Linux on a hardware-reduced ACPI machine with no EFI reboots through "EFI"
+ * (absent here), then by jumping to the BIOS reset vector F000:FFF0 in real
+ * mode (machine_real_restart, reboot=bios), before it would try the 0xCF9
+ * port, a triple fault or the ACPI reset register. There is no BIOS: the
+ * reset vector holds this stub, which writes the FADT reset register, so the
+ * guest's reboot becomes a VM reset. 0xFFFF0 is in the reserved BIOS area.
+ */
+#define RESET_VECTOR_ADDR	0x000ffff0ull
+static const u8 reset_stub[] = {
+	0xba, PIO_ACPI_RESET & 0xff, PIO_ACPI_RESET >> 8,	/* mov dx, PIO_ACPI_RESET */
+	0xb0, ACPI_RESET_VALUE,					/* mov al, ACPI_RESET_VALUE */
+	0xee,							/* out dx, al */
+	0xf4,							/* 1: hlt */
+	0xeb, 0xfd,						/* jmp 1b */
+};
 
 int x86_load_kernel(struct vm *vm)
 {
@@ -325,6 +356,9 @@ int x86_load_kernel(struct vm *vm)
 					  ARRAY_SIZE(bp->e820_table));
 	bp->acpi_rsdp_addr = ACPI_TABLES_ADDR;
 	ret = gmem_write(&vm->gmem, BOOT_PARAMS_ADDR, bp, sizeof(*bp));
+	if (ret)
+		goto out;
+	ret = gmem_write(&vm->gmem, RESET_VECTOR_ADDR, reset_stub, sizeof(reset_stub));
 	if (ret)
 		goto out;
 	vm->boot_params = BOOT_PARAMS_ADDR;

@@ -66,17 +66,19 @@ static int vcpu_set_msrs(struct vcpu *v)
 		/* MTRRs enabled, default type write-back: no firmware will program them. */
 		{ MSR_MTRRdefType, (1u << 11) | 6 },
 	};
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[ARRAY_SIZE(boot_msrs)];
-	} m = { .hdr.nmsrs = ARRAY_SIZE(boot_msrs) };
+	struct kvm_msrs *m;
 	int ret;
 
+	m = calloc(1, sizeof(*m) + ARRAY_SIZE(boot_msrs) * sizeof(m->entries[0]));
+	if (!m)
+		return -ENOMEM;
+	m->nmsrs = ARRAY_SIZE(boot_msrs);
 	for (unsigned i = 0; i < ARRAY_SIZE(boot_msrs); i++) {
-		m.e[i].index = boot_msrs[i].index;
-		m.e[i].data = boot_msrs[i].data;
+		m->entries[i].index = boot_msrs[i].index;
+		m->entries[i].data = boot_msrs[i].data;
 	}
-	ret = ioctl(v->fd, KVM_SET_MSRS, &m);
+	ret = ioctl(v->fd, KVM_SET_MSRS, m);
+	free(m);
 	if (ret < 0)
 		return -errno;
 	if ((unsigned)ret != ARRAY_SIZE(boot_msrs))

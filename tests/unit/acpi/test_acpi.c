@@ -277,6 +277,7 @@ static void check_dsdt(int len, const struct acpi_config *c)
 	CHECK(dsdt_has(len, hid, sizeof(hid)));
 	CHECK(dsdt_has(len, "_PRT", 4));
 	CHECK(dsdt_has(len, "_OSC", 4));
+	CHECK(dsdt_has(len, "COSC", 4));
 	CHECK(dsdt_has(len, "MRES", 4));
 	CHECK_EQ(dsdt_has(len, "COM1", 4), c->com1);
 	CHECK_EQ(dsdt_has(len, "PS2K", 4), c->i8042);

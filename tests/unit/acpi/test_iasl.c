@@ -27,6 +27,9 @@
 
 #define BASE ACPI_TABLES_ADDR
 #define PCI_OSC_UUID_BYTES "(5B 4D DB 33 F7 1F 1C 40 96 57 74 41 C0 3D D7 66)"
+#define CPU_OSC_UUID_BYTES "(16 A6 77 40 0C 29 BE 47 9E BD D8 70 58 71 39 53)"
+#define PCI_OSC "\\_SB.PCI0._OSC"
+#define CPU_OSC "\\_SB.C000._OSC"
 
 static char dir[] = "/tmp/iovirt-acpi-XXXXXX";
 static char cur[64];	/* dir/<config number>: one directory per configuration */
@@ -330,6 +333,7 @@ static void check_pci_crs(const char *out, const struct acpi_config *c)
 
 /* One _OSC call: arguments (uuid, revision, count, capabilities) and the buffer it must return. */
 struct osc_case {
+	const char *method;
 	const char *uuid;
 	unsigned rev, count;
 	const char *caps;
@@ -338,17 +342,26 @@ struct osc_case {
 
 static const struct osc_case osc_cases[] = {
 	/* PCI Firmware 3.3 §4.5: all but native hotplug granted, "masked" reported. */
-	{ PCI_OSC_UUID_BYTES, 1, 3, "(00 00 00 00 1F 00 00 00 BF 00 00 00)",
+	{ PCI_OSC, PCI_OSC_UUID_BYTES, 1, 3, "(00 00 00 00 1F 00 00 00 BF 00 00 00)",
 	  "10 00 00 00 1F 00 00 00 BE 00 00 00" },
 	/* A query for only what is granted: no status bit. */
-	{ PCI_OSC_UUID_BYTES, 1, 3, "(01 00 00 00 1F 00 00 00 1C 00 00 00)",
+	{ PCI_OSC, PCI_OSC_UUID_BYTES, 1, 3, "(01 00 00 00 1F 00 00 00 1C 00 00 00)",
 	  "01 00 00 00 1F 00 00 00 1C 00 00 00" },
 	/* Unknown UUID, unknown revision, a buffer too short for the control field. */
-	{ "(5B 4D DB 33 F7 1F 1C 40 96 57 74 41 C0 3D D7 67)", 1, 3,
+	{ PCI_OSC, "(5B 4D DB 33 F7 1F 1C 40 96 57 74 41 C0 3D D7 67)", 1, 3,
 	  "(00 00 00 00 1F 00 00 00 BF 00 00 00)", "04 00 00 00 1F 00 00 00 BF 00 00 00" },
-	{ PCI_OSC_UUID_BYTES, 2, 3, "(00 00 00 00 1F 00 00 00 1E 00 00 00)",
+	{ PCI_OSC, PCI_OSC_UUID_BYTES, 2, 3, "(00 00 00 00 1F 00 00 00 1E 00 00 00)",
 	  "08 00 00 00 1F 00 00 00 1E 00 00 00" },
-	{ PCI_OSC_UUID_BYTES, 1, 2, "(00 00 00 00 1F 00 00 00)", "02 00 00 00 1F 00 00 00" },
+	{ PCI_OSC, PCI_OSC_UUID_BYTES, 1, 2, "(00 00 00 00 1F 00 00 00)",
+	  "02 00 00 00 1F 00 00 00" },
+	/* Processors: the capabilities Linux states come back accepted, with no error. */
+	{ CPU_OSC, CPU_OSC_UUID_BYTES, 1, 2, "(00 00 00 00 FF 1B 20 00)",
+	  "00 00 00 00 FF 1B 20 00" },
+	{ CPU_OSC, PCI_OSC_UUID_BYTES, 1, 2, "(00 00 00 00 FF 1B 20 00)",
+	  "04 00 00 00 FF 1B 20 00" },
+	{ CPU_OSC, CPU_OSC_UUID_BYTES, 2, 2, "(00 00 00 00 FF 1B 20 00)",
+	  "08 00 00 00 FF 1B 20 00" },
+	{ CPU_OSC, CPU_OSC_UUID_BYTES, 1, 1, "(00 00 00 00)", "02 00 00 00" },
 };
 
 /* The part of `out` from `from` up to the next "Device: " line (a copy; caller frees). */
@@ -391,32 +404,41 @@ static void check_isa(const char *out, const char *dev, bool present, u16 port, 
 /*
  * One acpiexec run per configuration (each run costs a second of acpiexec's
  * own shutdown): load every table, run ACPICA's predefined-name checks,
- * evaluate the objects, convert resources, call _OSC, enter S5.
+ * evaluate the objects, convert resources, call _OSC, enter S5. acpiexec
+ * echoes each command ("- evaluate ...") before its output.
  */
 static void check_acpiexec(const struct acpi_config *c, bool dmar)
 {
-	char cmds[4096], tables[128];
-	size_t n = 0;
+	static const char *const fixed[] = {
+		"test predefined", "all _HID", "all _CID", "all _UID", "all _CRS", "all _SEG",
+		"all _BBN", "all _S5_", "integrity", "resources \\_SB.PCI0",
+		"resources \\_SB.MRES", "resources \\_SB.COM1", "resources \\_SB.PS2K",
+		"resources \\_SB.RTC_",
+	};
+	char tables[128], path[256];
 	char *out, *sec;
 	const char *p;
+	FILE *f;
+
+	/* The commands go in on stdin: a -b command line is limited to 1023 bytes. */
+	snprintf(path, sizeof(path), "%s/acpiexec.cmd", cur);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	for (unsigned i = 0; i < ARRAY_SIZE(fixed); i++)
+		fprintf(f, "%s\n", fixed[i]);
+	for (unsigned i = 0; i < c->nr_platform; i++)
+		fprintf(f, "resources \\_SB.VR%02X\n", i);
+	for (unsigned i = 0; i < ARRAY_SIZE(osc_cases); i++)
+		fprintf(f, "evaluate %s %s %x %x %s\n", osc_cases[i].method, osc_cases[i].uuid,
+			osc_cases[i].rev, osc_cases[i].count, osc_cases[i].caps);
+	fprintf(f, "sleep 5\nquit\n");
+	fclose(f);
 
 	snprintf(tables, sizeof(tables), "facp.dat dsdt.dat apic.dat mcfg.dat%s",
 		 dmar ? " dmar.dat" : "");
-	n += (size_t)snprintf(cmds + n, sizeof(cmds) - n,
-			      "test predefined; all _HID; all _CID; all _UID; all _CRS; all _SEG; "
-			      "all _BBN; all _S5_; integrity; resources \\_SB.PCI0; "
-			      "resources \\_SB.MRES; resources \\_SB.COM1; resources \\_SB.PS2K; "
-			      "resources \\_SB.RTC_; ");
-	for (unsigned i = 0; i < c->nr_platform; i++)
-		n += (size_t)snprintf(cmds + n, sizeof(cmds) - n, "resources \\_SB.VR%02X; ", i);
-	for (unsigned i = 0; i < ARRAY_SIZE(osc_cases); i++)
-		n += (size_t)snprintf(cmds + n, sizeof(cmds) - n,
-				      "evaluate \\_SB.PCI0._OSC %s %x %x %s; ", osc_cases[i].uuid,
-				      osc_cases[i].rev, osc_cases[i].count, osc_cases[i].caps);
-	n += (size_t)snprintf(cmds + n, sizeof(cmds) - n, "sleep 5");
-	CHECK(n < sizeof(cmds));
-
-	CHECK_EQ(run("acpiexec.log", "acpiexec -b '%s' %s", cmds, tables), 0);
+	CHECK_EQ(run("acpiexec.log", "acpiexec %s <acpiexec.cmd", tables), 0);
 	check_quiet("acpiexec.log");
 	out = slurp("acpiexec.log");
 	CHECK(out != NULL);
@@ -480,20 +502,20 @@ static void check_acpiexec(const struct acpi_config *c, bool dmar)
 	/* _OSC: the k-th evaluation returns the k-th expected buffer. */
 	p = out;
 	for (unsigned i = 0; i < ARRAY_SIZE(osc_cases); i++) {
-		const char *next;
+		const char *next, *hit;
+		char head[64];
 
-		p = strstr(p, "Evaluating \\_SB.PCI0._OSC");
+		snprintf(head, sizeof(head), "Evaluating %s", osc_cases[i].method);
+		p = strstr(p, head);
 		CHECK(p != NULL);
 		if (!p)
 			break;
-		next = strstr(p + 1, "Evaluating \\_SB.PCI0._OSC");
-		{
-			const char *hit = strstr(p, osc_cases[i].want);
-
-			if (!hit || (next && hit > next)) {
-				fprintf(stderr, "_OSC case %u: wanted \"%s\"\n", i, osc_cases[i].want);
-				CHECK(false);
-			}
+		/* up to the next command's echo, which may quote the same bytes */
+		next = strstr(p + 1, "\n- ");
+		hit = strstr(p, osc_cases[i].want);
+		if (!hit || (next && hit > next)) {
+			fprintf(stderr, "_OSC case %u: wanted \"%s\"\n", i, osc_cases[i].want);
+			CHECK(false);
 		}
 		p++;
 	}

@@ -168,25 +168,56 @@ static void test_backpressure(void)
 	free(p);
 }
 
-/* stdin from a regular file cannot be polled: the console has no input. */
+/*
+ * stdin from a regular file cannot be polled: it is read as the port makes
+ * room (the kicks drive it), to the end of the file.
+ */
 static void test_unpollable(void)
 {
 	char path[] = "/tmp/iovirt-console-XXXXXX";
+	struct fake_port *p = calloc(1, sizeof(*p));
+	struct console_port cp = { fp_room, fp_rx, p };
 	struct console *c;
 	struct evloop l;
 	int sv[2], fd;
 
+	pthread_mutex_init(&p->lock, NULL);
 	CHECK_EQ(evloop_init(&l, "test"), 0);
 	fd = mkstemp(path);
 	CHECK(fd >= 0);
 	unlink(path);
+	CHECK_EQ(write(fd, "from a file", 11), 11);
+	CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	CHECK_EQ(console_fd_create(&l, fd, sv[1], "t", &c), 0);
+	p->room = 4;
+	CHECK_EQ(console_attach(c, &cp), 0);
+	pump_until(&l, p, 4);
+	CHECK_EQ(fp_count(p), 4);
+	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 4);	/* no more read than the room */
+	fp_give(p, 100);
+	console_rx_ready(c);
+	pump_until(&l, p, 11);
+	CHECK_EQ(fp_count(p), 11);
+	CHECK(!memcmp(p->got, "from a file", 11));
+	console_rx_ready(c);
+	CHECK_EQ(evloop_run_once(&l, 20), 0);	/* EOF: nothing more to do */
 	CHECK_EQ(console_write(c, "ok", 2), 0);
 	CHECK_EQ(unread(sv[0]), 2);
+	{
+		char junk[8];
+
+		CHECK_EQ(read(sv[0], junk, 2), 2);
+	}
+	console_detach(c);
 	console_destroy(c);
-	/* No input at all. */
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+	/* No input at all, or a closed input fd. */
 	CHECK_EQ(console_fd_create(&l, -1, sv[1], "t", &c), 0);
+	console_destroy(c);
+	CHECK_EQ(console_fd_create(&l, 1000, sv[1], "t", &c), 0);
+	CHECK_EQ(console_write(c, "x", 1), 0);
 	console_destroy(c);
 	/* A bad output fd is refused at creation. */
 	CHECK(console_fd_create(&l, -1, -1, "t", &c) < 0);

@@ -172,56 +172,76 @@ static void test_time_formats(void)
 	vm_destroy(&vm);
 }
 
+static u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
 /*
- * UIP: sample register A and the seconds as fast as we can for 1.2 s. The
- * seconds may only change across samples where UIP was seen (or where the
- * sampler was descheduled longer than UIP's lead time), UIP must show up,
- * and never for longer than the update cycle.
+ * UIP: around a second boundary (the clock starts as the host's, so its
+ * boundaries are CLOCK_REALTIME's), sample register A and the seconds as
+ * fast as we can. UIP must show up, never for longer than the update cycle,
+ * and the seconds may only change across samples where UIP was seen or
+ * where the sampler was away longer than UIP's 244 µs lead. A loaded
+ * machine can deschedule us over a whole window: up to 8 attempts.
  */
 static void test_uip(void)
 {
 	struct vm vm;
 	struct vm_config cfg;
 	struct irq_rec rec;
-	struct timespec ts;
-	u64 start, t, uip_since = 0, longest = 0, prev_t = 0;
 	unsigned changes = 0, uip_seen = 0, unguarded = 0;
-	u8 prev_sec = 0xff;
-	bool prev_uip = false;
+	u64 longest = 0;
 
 	devtest_vm(&vm, &cfg, &rec);
 	CHECK_EQ(rtc_create(&vm), 0);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	start = (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
-	for (;;) {
-		bool uip;
-		u8 sec;
+	for (int attempt = 0; attempt < 8 && !(uip_seen && changes); attempt++) {
+		struct timespec rt;
+		u64 to_boundary, end, prev_start = 0, uip_since = 0;
+		u8 prev_sec = 0xff;
+		bool prev_uip = false;
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		t = (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
-		if (t - start > 1200000000ull)
-			break;
-		uip = cmos_read(&vm, REG_A) & A_UIP;
-		sec = cmos_read(&vm, 0);
-		if (uip) {
-			uip_seen++;
-			if (!prev_uip)
-				uip_since = t;
-			longest = MAX(longest, t - uip_since);
+		clock_gettime(CLOCK_REALTIME, &rt);
+		to_boundary = 1000000000ull - (u64)rt.tv_nsec;
+		if (to_boundary > 3000000)
+			usleep((useconds_t)((to_boundary - 2000000) / 1000));
+		end = mono_ns() + 8000000;	/* through the boundary and the update */
+		while (mono_ns() < end) {
+			u64 t0 = mono_ns(), t1;
+			bool uip = cmos_read(&vm, REG_A) & A_UIP;
+			u8 sec = cmos_read(&vm, 0);
+
+			t1 = mono_ns();
+			/*
+			 * Bounds that preemption cannot inflate: the first UIP read
+			 * happened before its t1, the last one after its t0.
+			 */
+			if (uip) {
+				uip_seen++;
+				if (!prev_uip)
+					uip_since = t1;
+				if (t0 > uip_since)
+					longest = MAX(longest, t0 - uip_since);
+			}
+			if (prev_sec != 0xff && sec != prev_sec) {
+				changes++;
+				if (!uip && !prev_uip && t1 - prev_start < 200000)
+					unguarded++;
+			}
+			prev_sec = sec;
+			prev_uip = uip;
+			prev_start = t0;
 		}
-		if (prev_sec != 0xff && sec != prev_sec) {
-			changes++;
-			if (!uip && !prev_uip && t - prev_t < 200000)
-				unguarded++;
-		}
-		prev_sec = sec;
-		prev_uip = uip;
-		prev_t = t;
 	}
 	CHECK(changes >= 1);
 	CHECK(uip_seen > 0);
 	CHECK_EQ(unguarded, 0);
-	CHECK(longest < 2400000);	/* 244 µs + 1984 µs, plus sampling slack */
+	if (longest > 2228000)
+		fprintf(stderr, "UIP longest %llu ns, seen %u\n", (unsigned long long)longest, uip_seen);
+	CHECK(longest <= 2228000);	/* 244 µs + 1984 µs */
 	vm_destroy(&vm);
 }
 

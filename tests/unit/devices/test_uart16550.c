@@ -560,6 +560,34 @@ static void test_rx_backpressure(bool fifo)
 	rig_fini(&r);
 }
 
+/*
+ * Room can also appear without an RBR read: enabling the FIFO (1 → 16
+ * bytes) must wake the back-end, or input would stall forever.
+ */
+static void test_rx_fifo_enable_wakes(void)
+{
+	struct rig r;
+	u8 buf[100];
+
+	rig_init(&r, true);
+	devtest_start_loop(&r.vm);
+	memset(buf, 'z', sizeof(buf));
+	CHECK_EQ(write(r.host, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	sleep_ms(30);
+	CHECK_EQ(dev_unread(&r), 99);	/* 16450 mode: one holding register */
+	/* Enabling the FIFO clears it (the guest's choice), then there is room for 16. */
+	outb(&r.vm, B + UART_FCR, UART_FCR_ENABLE_FIFO);
+	for (int i = 0; i < 500 && dev_unread(&r) != 83; i++)
+		sleep_ms(2);
+	CHECK_EQ(dev_unread(&r), 83);
+	/* Clearing the RX FIFO makes room too. */
+	outb(&r.vm, B + UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR);
+	for (int i = 0; i < 500 && dev_unread(&r) != 67; i++)
+		sleep_ms(2);
+	CHECK_EQ(dev_unread(&r), 67);
+	rig_fini(&r);
+}
+
 /* Host input that arrived during loopback stays in the host until it ends. */
 static void test_rx_loopback_holds_input(void)
 {
@@ -642,6 +670,7 @@ int main(void)
 	test_tx_1mib();
 	test_rx_backpressure(true);
 	test_rx_backpressure(false);
+	test_rx_fifo_enable_wakes();
 	test_rx_loopback_holds_input();
 	test_hostile();
 	return check_done();

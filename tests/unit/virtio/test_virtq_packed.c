@@ -10,11 +10,11 @@
 #include "virtq_fixture.h"
 
 #define AVAIL_F (1u << VRING_PACKED_DESC_F_AVAIL)
-#define USED_F (1u << VRING_PACKED_DESC_F_USED)
+#define USED_F	(1u << VRING_PACKED_DESC_F_USED)
 
 static int add1(struct fx *f, gpa_t gpa, u32 len, bool write)
 {
-	struct mock_buf b = { fx_addr(f, gpa), len, write };
+	struct mock_buf b = {fx_addr(f, gpa), len, write};
 
 	return mock_vq_add(&f->m, &b, 1, false);
 }
@@ -24,7 +24,7 @@ static int addn(struct fx *f, unsigned n, u32 len)
 	struct mock_buf b[8];
 
 	for (unsigned i = 0; i < n; i++)
-		b[i] = (struct mock_buf){ fx_addr(f, FX_DATA + 0x100 * i), len, i == n - 1 };
+		b[i] = (struct mock_buf){fx_addr(f, FX_DATA + 0x100 * i), len, i == n - 1};
 	return mock_vq_add(&f->m, b, n, false);
 }
 
@@ -121,9 +121,9 @@ static void test_lists(void)
 static void test_indirect(void)
 {
 	struct mock_buf b[3] = {
-		{ FX_DATA, 10, false },
-		{ FX_DATA + 0x400, 20, false },
-		{ FX_DATA + 0x800, 30, true },
+		{FX_DATA, 10, false},
+		{FX_DATA + 0x400, 20, false},
+		{FX_DATA + 0x800, 30, true},
 	};
 	struct fx f;
 	u32 len;
@@ -148,7 +148,7 @@ static void test_indirect(void)
 		struct mock_buf c[4];
 
 		for (int i = 0; i < 4; i++)
-			c[i] = (struct mock_buf){ FX_DATA + 0x10 * i, 4, i >= 2 };
+			c[i] = (struct mock_buf){FX_DATA + 0x10 * i, 4, i >= 2};
 		id = mock_vq_add(&f.m, c, 4, true);
 	}
 	CHECK_EQ(round_trip(&f, 8, &len), id);
@@ -231,7 +231,7 @@ static void test_interrupts(void)
 	add1(&f, FX_DATA, 4, false);
 	round_trip(&f, 0, &len);
 	CHECK(virtq_should_notify(&f.vq)); /* first decision: always */
-	mock_vq_enable_cb_at(&f.m, 3); /* slot 0 of the next lap: wrap counter 0 */
+	mock_vq_enable_cb_at(&f.m, 3);	   /* slot 0 of the next lap: wrap counter 0 */
 	CHECK_EQ(f.m.driver_event->off_wrap, 0);
 	for (int i = 0; i < 2; i++) {
 		add1(&f, FX_DATA, 4, false);
@@ -339,8 +339,8 @@ static void test_base(void)
 		round_trip(&f, 0, &len);
 	}
 	base = virtq_get_base(&f.vq);
-	CHECK_EQ(base & 0xffff, 1);		/* slot 1, avail wrap 0 */
-	CHECK_EQ(base >> 16, 1);		/* slot 1, used wrap 0 */
+	CHECK_EQ(base & 0xffff, 1); /* slot 1, avail wrap 0 */
+	CHECK_EQ(base >> 16, 1);    /* slot 1, used wrap 0 */
 	/* One more popped, not pushed: avail moves on, used does not. */
 	addn(&f, 3, 8);
 	CHECK_EQ(fx_pop(&f), 1);
@@ -350,7 +350,7 @@ static void test_base(void)
 	memset(&vq2, 0, sizeof(vq2));
 	mock_vq_config(&f.m, &cfg);
 	CHECK_EQ(virtq_init(&vq2, &cfg, &f.dma, "test-vq2"), 0);
-	CHECK_EQ(virtq_set_base(&vq2, 5), -EINVAL);		/* slot 5 of a ring of 5 */
+	CHECK_EQ(virtq_set_base(&vq2, 5), -EINVAL); /* slot 5 of a ring of 5 */
 	CHECK_EQ(virtq_set_base(&vq2, 5u << 16), -EINVAL);
 	CHECK_EQ(vq2.last_avail_idx, 0);
 	CHECK_EQ(virtq_set_base(&vq2, base), 0);
@@ -413,7 +413,7 @@ static void test_init_checks(void)
 	CHECK_EQ(mock_vq_init(&f.m, &f.g, FX_RING, 100, MOCK_VQ_PACKED), 0);
 	mock_vq_config(&f.m, &cfg);
 	CHECK_EQ(virtq_init(&f.vq, &cfg, &f.dma, "t"), 0); /* 100: fine for packed */
-	cfg.driver_addr += 2; /* event structures are 4-aligned */
+	cfg.driver_addr += 2;				   /* event structures are 4-aligned */
 	CHECK_EQ(virtq_init(&f.vq, &cfg, &f.dma, "t"), -EFAULT);
 	CHECK_EQ(f.vq.error, VIRTQ_ERR_RING_ADDR);
 	cfg.driver_addr -= 2;
@@ -427,12 +427,46 @@ static void test_init_checks(void)
 	cfg.size = 100;
 	CHECK_EQ(virtq_init_hva(&f.vq, &cfg, &f.dma, fx_host(&f, f.m.desc_gpa, 1),
 				fx_host(&f, f.m.driver_gpa, 1), fx_host(&f, f.m.device_gpa, 1),
-				"t"), 0);
+				"t"),
+		 0);
 	CHECK_EQ(virtq_init_hva(&f.vq, &cfg, &f.dma, fx_host(&f, f.m.desc_gpa + 8, 1),
 				fx_host(&f, f.m.driver_gpa, 1), fx_host(&f, f.m.device_gpa, 1),
-				"t"), -EFAULT);
+				"t"),
+		 -EFAULT);
 	CHECK_EQ(virtq_init_hva(&f.vq, &cfg, &f.dma, NULL, fx_host(&f, f.m.driver_gpa, 1),
-				fx_host(&f, f.m.device_gpa, 1), "t"), -EFAULT);
+				fx_host(&f, f.m.device_gpa, 1), "t"),
+		 -EFAULT);
+	cfg.size = 32769;
+	CHECK_EQ(virtq_init_hva(&f.vq, &cfg, &f.dma, fx_host(&f, f.m.desc_gpa, 1),
+				fx_host(&f, f.m.driver_gpa, 1), fx_host(&f, f.m.device_gpa, 1),
+				"t"),
+		 -EINVAL);
+	CHECK_EQ(f.vq.error, VIRTQ_ERR_QUEUE_SIZE);
+	fx_fini(&f);
+}
+
+/* Device bugs on push: an id never popped, or more descriptors than in flight. */
+static void test_used_id(void)
+{
+	struct virtq_elem bogus;
+	struct fx f;
+
+	fx_init(&f, 8, MOCK_VQ_PACKED);
+	addn(&f, 2, 8);
+	CHECK_EQ(fx_pop(&f), 1);
+	bogus = f.e;
+	bogus.ndescs = 3; /* only 2 are in flight */
+	virtq_push(&f.vq, &bogus, 0);
+	CHECK_EQ(f.vq.error, VIRTQ_ERR_USED_ID);
+	virtq_flush(&f.vq);
+	CHECK_EQ(f.m.pdesc[0].flags & USED_F, 0); /* nothing published */
+	fx_fini(&f);
+
+	fx_init(&f, 8, MOCK_VQ_PACKED);
+	virtq_elem_init(&bogus, NULL, 0);
+	bogus.ndescs = 1;
+	virtq_push(&f.vq, &bogus, 0); /* nothing in flight */
+	CHECK_EQ(f.vq.error, VIRTQ_ERR_USED_ID);
 	fx_fini(&f);
 }
 
@@ -447,5 +481,6 @@ int main(void)
 	test_base();
 	test_iommu();
 	test_init_checks();
+	test_used_id();
 	return check_done();
 }

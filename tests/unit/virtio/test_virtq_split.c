@@ -11,7 +11,7 @@
 
 static int add1(struct fx *f, gpa_t gpa, u32 len, bool write)
 {
-	struct mock_buf b = { fx_addr(f, gpa), len, write };
+	struct mock_buf b = {fx_addr(f, gpa), len, write};
 
 	return mock_vq_add(&f->m, &b, 1, false);
 }
@@ -32,7 +32,9 @@ static void test_single(void)
 	int id;
 
 	fx_init(&f, 8, 0);
-	CHECK_EQ(fx_pop(&f), 0); /* empty */
+	f.e.id = 77;
+	CHECK_EQ(fx_pop(&f), 0); /* empty: the elem is left alone */
+	CHECK_EQ(f.e.id, 77);
 	memcpy(fx_host(&f, FX_DATA, 4), "ping", 4);
 	id = add1(&f, FX_DATA, 4, false);
 	CHECK_EQ(id, 0);
@@ -63,10 +65,10 @@ static void test_multi(void)
 	int id;
 
 	fx_init(&f, 16, 0);
-	b[0] = (struct mock_buf){ FX_DATA, 16, false };
-	b[1] = (struct mock_buf){ FX_DATA + 0x100, 100, false };
-	b[2] = (struct mock_buf){ FX_DATA + 0x1000, 512, true };
-	b[3] = (struct mock_buf){ FX_DATA + 0x2000, 1, true };
+	b[0] = (struct mock_buf){FX_DATA, 16, false};
+	b[1] = (struct mock_buf){FX_DATA + 0x100, 100, false};
+	b[2] = (struct mock_buf){FX_DATA + 0x1000, 512, true};
+	b[3] = (struct mock_buf){FX_DATA + 0x2000, 1, true};
 	id = mock_vq_add(&f.m, b, 4, false);
 	CHECK(id >= 0);
 	CHECK_EQ(fx_pop(&f), 1);
@@ -98,9 +100,9 @@ static void test_multi(void)
 static void test_indirect(void)
 {
 	struct mock_buf b[3] = {
-		{ FX_DATA, 10, false },
-		{ FX_DATA + 0x400, 20, true },
-		{ FX_DATA + 0x800, 30, true },
+		{FX_DATA, 10, false},
+		{FX_DATA + 0x400, 20, true},
+		{FX_DATA + 0x800, 30, true},
 	};
 	struct vring_desc *d;
 	struct fx f;
@@ -124,12 +126,14 @@ static void test_indirect(void)
 	/* §2.7.5.3.2: direct descriptors followed by one indirect one. The WRITE
 	 * flag on the indirect descriptor itself is ignored. */
 	d = mock_vq_desc(&f.m, 5);
-	*d = (struct vring_desc){ FX_DATA + 0x40, 8, VRING_DESC_F_NEXT, 6 };
+	*d = (struct vring_desc){FX_DATA + 0x40, 8, VRING_DESC_F_NEXT, 6};
 	d = mock_vq_desc(&f.m, 6);
-	*d = (struct vring_desc){ f.m.ind_gpa, 2 * 16, VRING_DESC_F_INDIRECT | VRING_DESC_F_WRITE, 0 };
+	*d = (struct vring_desc){f.m.ind_gpa, 2 * 16, VRING_DESC_F_INDIRECT | VRING_DESC_F_WRITE,
+				 0};
 	memset(f.m.ind, 0, 32);
-	((struct vring_desc *)f.m.ind)[0] = (struct vring_desc){ FX_DATA + 0x80, 4, VRING_DESC_F_NEXT, 1 };
-	((struct vring_desc *)f.m.ind)[1] = (struct vring_desc){ FX_DATA + 0xc0, 4, VRING_DESC_F_WRITE, 0 };
+	d = (struct vring_desc *)f.m.ind;
+	d[0] = (struct vring_desc){FX_DATA + 0x80, 4, VRING_DESC_F_NEXT, 1};
+	d[1] = (struct vring_desc){FX_DATA + 0xc0, 4, VRING_DESC_F_WRITE, 0};
 	mock_vq_split_raw(&f.m, 5);
 	CHECK_EQ(fx_pop(&f), 1);
 	CHECK_EQ(f.e.id, 5);
@@ -190,8 +194,8 @@ static void test_wrap(void)
 	for (int i = 0; i < 20; i++) {
 		int id;
 
-		b[0] = (struct mock_buf){ FX_DATA, 8, false };
-		b[1] = (struct mock_buf){ FX_DATA + 0x100, (u32)i + 1, true };
+		b[0] = (struct mock_buf){FX_DATA, 8, false};
+		b[1] = (struct mock_buf){FX_DATA + 0x100, (u32)i + 1, true};
 		mock_vq_enable_cb(&f.m); /* used_event = next entry: every push notifies */
 		id = mock_vq_add(&f.m, b, 2, false);
 		CHECK(id >= 0);
@@ -325,9 +329,9 @@ static void test_kick_event_idx(void)
 	fx_init(&f, 8, MOCK_VQ_EVENT_IDX);
 	CHECK_EQ(*(u16 *)&f.m.used->ring[8], 0); /* avail_event written at init */
 	add1(&f, FX_DATA, 4, false);
-	CHECK(mock_vq_kick_prepare(&f.m));	/* entry 0 crosses avail_event 0 */
+	CHECK(mock_vq_kick_prepare(&f.m)); /* entry 0 crosses avail_event 0 */
 	add1(&f, FX_DATA, 4, false);
-	CHECK(!mock_vq_kick_prepare(&f.m));	/* already kicked for this round */
+	CHECK(!mock_vq_kick_prepare(&f.m)); /* already kicked for this round */
 	virtq_disable_notify(&f.vq);
 	round_trip(&f, 0, &len);
 	round_trip(&f, 0, &len);
@@ -428,7 +432,7 @@ static void test_iommu(void)
 	fx_mem_init(&f);
 	fx_use_iommu(&f);
 	CHECK_EQ(fx_queue(&f, 16, MOCK_VQ_INDIRECT), 0);
-	*mock_vq_desc(&f.m, 0) = (struct vring_desc){ FX_IOVA_DENIED, 32, VRING_DESC_F_INDIRECT, 0 };
+	*mock_vq_desc(&f.m, 0) = (struct vring_desc){FX_IOVA_DENIED, 32, VRING_DESC_F_INDIRECT, 0};
 	mock_vq_split_raw(&f.m, 0);
 	CHECK_EQ(fx_pop(&f), -EIO);
 	CHECK_EQ(f.vq.error, VIRTQ_ERR_BUF_ADDR);
@@ -551,6 +555,35 @@ static void test_used_id(void)
 	fx_fini(&f);
 }
 
+/* vhost-user inflight resubmission: walk a given head again, no avail entry taken. */
+static void test_pop_head(void)
+{
+	struct fx f;
+	u32 len;
+	int id;
+
+	fx_init(&f, 8, 0);
+	id = add1(&f, FX_DATA, 32, true);
+	CHECK_EQ(fx_pop(&f), 1);
+	/* A restarted back-end resubmits it: same chain, nothing consumed. */
+	f.e.id = 0xffff;
+	CHECK_EQ(virtq_pop_head(&f.vq, (u16)id, &f.e), 1);
+	CHECK_EQ(f.e.id, id);
+	CHECK_EQ(f.e.in_len, 32);
+	CHECK_EQ(f.vq.last_avail_idx, 1);
+	CHECK_EQ(f.vq.inflight, 2);
+	virtq_push(&f.vq, &f.e, 32);
+	virtq_flush(&f.vq);
+	CHECK_EQ(mock_vq_get_used(&f.m, &len), id);
+	CHECK_EQ(virtq_pop_head(&f.vq, 8, &f.e), -EIO); /* PEER: head out of range */
+	CHECK_EQ(f.vq.error, VIRTQ_ERR_HEAD_RANGE);
+	fx_fini(&f);
+
+	fx_init(&f, 8, MOCK_VQ_PACKED);
+	CHECK_EQ(virtq_pop_head(&f.vq, 0, &f.e), 0); /* split only */
+	fx_fini(&f);
+}
+
 int main(void)
 {
 	test_single();
@@ -567,6 +600,7 @@ int main(void)
 	test_two_regions();
 	test_init_checks();
 	test_used_id();
+	test_pop_head();
 	CHECK_STREQ(virtq_error_str(VIRTQ_ERR_COUNT), "unknown virtqueue error");
 	return check_done();
 }

@@ -18,15 +18,15 @@
 #include "iovirt/dma.h"
 #include "iovirt/virtq.h"
 
-#define FX_REGION (1ull << 20)		/* each region is 1 MiB */
-#define FX_A 0x0ull			/* region A: GPA [0, 1 MiB) */
-#define FX_B FX_REGION			/* region B: GPA [1 MiB, 2 MiB) */
-#define FX_HOLE (2 * FX_REGION)		/* nothing from here */
-#define FX_RING 0x10000ull		/* where the mock lays out its rings */
-#define FX_DATA 0xa0000ull		/* data buffers */
-#define FX_IOVA 0x80000000ull		/* IOMMU window: IOVA FX_IOVA + x -> GPA x */
-#define FX_IOVA_DENIED (FX_IOVA + 0x90000)	/* this page faults */
-#define FX_IOVA_RDONLY (FX_IOVA + 0x91000)	/* this page is read-only */
+#define FX_REGION      (1ull << 20)	   /* each region is 1 MiB */
+#define FX_A	       0x0ull		   /* region A: GPA [0, 1 MiB) */
+#define FX_B	       FX_REGION	   /* region B: GPA [1 MiB, 2 MiB) */
+#define FX_HOLE	       (2 * FX_REGION)	   /* nothing from here */
+#define FX_RING	       0x10000ull	   /* where the mock lays out its rings */
+#define FX_DATA	       0xa0000ull	   /* data buffers */
+#define FX_IOVA	       0x80000000ull	   /* IOMMU window: IOVA FX_IOVA + x -> GPA x */
+#define FX_IOVA_DENIED (FX_IOVA + 0x90000) /* this page faults */
+#define FX_IOVA_RDONLY (FX_IOVA + 0x91000) /* this page is read-only */
 
 struct fx {
 	struct gmem g;
@@ -35,9 +35,9 @@ struct fx {
 	struct virtq vq;
 	struct iovec iov[64];
 	struct virtq_elem e;
-	u8 *reserve;		/* host reservation holding the guards and both regions */
+	u8 *reserve; /* host reservation holding the guards and both regions */
 	u8 *host_a, *host_b;
-	unsigned faults;	/* translations the fake IOMMU refused */
+	unsigned faults; /* translations the fake IOMMU refused */
 	bool iommu;
 };
 
@@ -58,12 +58,12 @@ static int fx_translate(void *opaque, u16 rid, iova_t iova, u64 *len, unsigned p
 	return 0;
 }
 
-static const struct dma_xlate_ops fx_xlate_ops = { .translate = fx_translate };
+static const struct dma_xlate_ops fx_xlate_ops = {.translate = fx_translate};
 
 /* Guest memory and DMA only (for tests that build their own rings). */
 static void fx_mem_init(struct fx *f)
 {
-	struct gmem_region r = { .fd = -1 };
+	struct gmem_region r = {.fd = -1};
 
 	memset(f, 0, sizeof(*f));
 	gmem_init(&f->g);

@@ -2,6 +2,7 @@
 /*
  * The DSDT (ACPI 6.4 §5.2.11.1): the namespace of this machine, in AML.
  *
+ *   \_SB.COSC   the _OSC of every processor device
  *   \_SB.Cnnn   one processor device (ACPI0007) per vCPU, _UID = MADT UID
  *   \_SB.PCI0   the PCIe host bridge (PNP0A08/PNP0A03): bus range and the
  *               I/O, 32-bit and 64-bit windows it forwards, _OSC, _PRT
@@ -33,6 +34,9 @@
  * kept: there is no hotplug-capable port to give. Bit 6 is reserved.
  */
 #define OSC_CONTROL_GRANTED	0xbe
+/* Processor _OSC (ACPI 6.4 §6.2.11, §8.4): Intel's processor vendor-specific UUID, the
+ * capabilities _PDC also carries; what Linux passes for x86 processors. */
+#define PROCESSOR_OSC_UUID "4077A616-290C-47BE-9EBD-D87058713953"
 
 static void name_int(struct aml *a, const char *name, u64 v)
 {
@@ -46,9 +50,78 @@ static void name_hid(struct aml *a, const char *id)
 	aml_hid(a, id);
 }
 
-/* Device(Cnnn) { Name(_HID, "ACPI0007") Name(_UID, n) } for each vCPU (§8.4). */
+/* Or(CDW1, bits, CDW1) */
+static void osc_set_status(struct aml *a, u32 bits)
+{
+	aml_op(a, AML_OR_OP);
+	aml_namestring(a, "CDW1");
+	aml_int(a, bits);
+	aml_namestring(a, "CDW1");
+}
+
+/*
+ * Method(COSC, 4) {                  // _OSC of the processors (§6.2.11, §8.4)
+ *     CreateDWordField(Arg3, 0, CDW1)
+ *     If (LEqual(Arg0, ToUUID(PROCESSOR_OSC_UUID))) {
+ *         If (LLess(Arg2, 2)) { Or(CDW1, OSC_FAILURE, CDW1) }   // no capabilities DWORD
+ *         If (LNot(LEqual(Arg1, One))) { Or(CDW1, OSC_UNRECOGNIZED_REV, CDW1) }
+ *     } Else {
+ *         Or(CDW1, OSC_UNRECOGNIZED_UUID, CDW1)
+ *     }
+ *     Return(Arg3)
+ * }
+ * The OS states the processor power-management features it supports; the
+ * platform has none to hand out (no _CST, _PSS, _CPC), so the capabilities
+ * come back unchanged. Linux ≥ 6.6 evaluates this on every processor device
+ * and logs a failure, falling back to _PDC, when a device has no _OSC.
+ */
+static void dsdt_cpu_osc(struct aml *a)
+{
+	aml_method_begin(a, "COSC", 4, false);
+	aml_op(a, AML_CREATE_DWORD_FIELD_OP);
+	aml_arg(a, 3);
+	aml_int(a, 0);
+	aml_namestring(a, "CDW1");
+
+	aml_if_begin(a);
+	aml_op(a, AML_LEQUAL_OP);
+	aml_arg(a, 0);
+	aml_uuid(a, PROCESSOR_OSC_UUID);
+	{
+		aml_if_begin(a);
+		aml_op(a, AML_LLESS_OP);
+		aml_arg(a, 2);
+		aml_int(a, 2);
+		osc_set_status(a, OSC_FAILURE);
+		aml_end(a);
+
+		aml_if_begin(a);
+		aml_op(a, AML_LNOT_OP);
+		aml_op(a, AML_LEQUAL_OP);
+		aml_arg(a, 1);
+		aml_int(a, 1);
+		osc_set_status(a, OSC_UNRECOGNIZED_REV);
+		aml_end(a);
+	}
+	aml_end(a);
+	aml_else_begin(a);
+	osc_set_status(a, OSC_UNRECOGNIZED_UUID);
+	aml_end(a);
+
+	aml_op(a, AML_RETURN_OP);
+	aml_arg(a, 3);
+	aml_end(a);
+}
+
+/*
+ * Device(Cnnn) { Name(_HID, "ACPI0007") Name(_UID, n)
+ *     Method(_OSC, 4) { Return(COSC(Arg0, Arg1, Arg2, Arg3)) } }
+ * for each vCPU (§8.4). COSC is found by the namespace search up from Cnnn
+ * (§5.3), and is defined first so a disassembler knows its argument count.
+ */
 static void dsdt_cpus(const struct acpi_config *c, struct aml *a)
 {
+	dsdt_cpu_osc(a);
 	for (unsigned i = 0; i < c->ncpus; i++) {
 		char name[16];
 
@@ -56,6 +129,12 @@ static void dsdt_cpus(const struct acpi_config *c, struct aml *a)
 		aml_device_begin(a, name);
 		name_hid(a, "ACPI0007");
 		name_int(a, "_UID", i);
+		aml_method_begin(a, "_OSC", 4, false);
+		aml_op(a, AML_RETURN_OP);
+		aml_namestring(a, "COSC");	/* MethodInvocation: the name, then its args */
+		for (unsigned arg = 0; arg < 4; arg++)
+			aml_arg(a, arg);
+		aml_end(a);
 		aml_end(a);
 	}
 }
@@ -84,15 +163,6 @@ static void dsdt_pci_crs(const struct acpi_config *c, struct aml *a)
 		aml_res_qword_memory(a, AML_CACHEABLE, true, c->mmio64_base,
 				     c->mmio64_base + c->mmio64_size - 1);
 	aml_resource_end(a);
-}
-
-/* Or(CDW1, bits, CDW1) */
-static void osc_set_status(struct aml *a, u32 bits)
-{
-	aml_op(a, AML_OR_OP);
-	aml_namestring(a, "CDW1");
-	aml_int(a, bits);
-	aml_namestring(a, "CDW1");
 }
 
 /*
