@@ -13,6 +13,18 @@
  * Packets are never staged in a buffer of ours between two vhost-user ports:
  * the destination's receive buffers are filled straight from the source's
  * transmit buffers (both are guest memory we map).
+ *
+ * Lock order. A worker holds, in this order: its source port's rwlock
+ * (read), the source transmit queue's lock (taken by vu_queue_process), a
+ * destination port's rwlock (read), that port's receive queue lock — one
+ * destination at a time, never two receive queues at once, never its own
+ * port as destination. The control thread takes a port's rwlock (write) only
+ * in detach, holding nothing else; the library takes queue locks (one
+ * connection at a time, lock_all in index order) without any port lock. Two
+ * workers may take two ports' read locks in opposite orders: read locks do
+ * not exclude each other, and the only writer holds nothing while it waits,
+ * so no cycle can wait forever (ThreadSanitizer reports the opposite orders
+ * as a potential deadlock; it does not model reader/writer locks).
  */
 #ifndef IOVIRT_VHOST_PROGS_SW_H
 #define IOVIRT_VHOST_PROGS_SW_H
