@@ -371,6 +371,45 @@ static void test_reconnect(void)
 	blk_fini(&t);
 }
 
+/*
+ * --client: the back-end connects to a front-end that listens (QEMU's
+ * server=on), and connects again when that front-end goes away — also to a
+ * front-end that only comes up later.
+ */
+static void test_client(void)
+{
+	struct blk_t t;
+	int lfd;
+
+	blk_init(&t, 1, "client");
+	lfd = vu_listen(t.sock);
+	CHECK(lfd >= 0);
+	blk_start(&t, "--client", NULL);
+	for (unsigned round = 0; round < 2; round++) {
+		int sock = vu_accept(lfd);
+
+		CHECK(sock >= 0);
+		vu_fe_init(&t.fe, sock);
+		CHECK_EQ(vu_fe_add_memory(&t.fe, 0, MEM_SIZE), 0);
+		blk_setup(&t, true);
+		fill(slot_data(&t, 0), 4096, round);
+		CHECK_EQ(blk_do(&t, 0, 0, VIRTIO_BLK_T_OUT, 8, 4096, 1), VIRTIO_BLK_S_OK);
+		vu_fe_destroy(&t.fe);
+		if (round == 0) {
+			/* The front-end is gone for a while, socket and all. */
+			close(lfd);
+			unlink(t.sock);
+			progs_sleep_ms(300);
+			lfd = vu_listen(t.sock);
+			CHECK(lfd >= 0);
+		}
+	}
+	close(lfd);
+	/* blk_fini closes the front-end again: give it a harmless one. */
+	vu_fe_init(&t.fe, -1);
+	blk_fini(&t);
+}
+
 /* Count the heads the inflight region of queue 0 marks in flight (vhost-user layout). */
 static unsigned inflight_count(const u8 *area)
 {
@@ -515,6 +554,7 @@ int main(void)
 	RUN(test_basic(true));
 	RUN(test_readonly());
 	RUN(test_reconnect());
+	RUN(test_client());
 	RUN(test_kill_restart());
 	return check_done();
 }
