@@ -251,7 +251,7 @@ static void test_basic(bool poll)
 	CHECK_EQ(cfg.capacity, DISK_SIZE / 512);
 	CHECK_EQ(cfg.num_queues, 2);
 	CHECK_EQ(cfg.blk_size, 512);
-	CHECK_EQ(cfg.seg_max, 254);
+	CHECK_EQ(cfg.seg_max, 126);
 	CHECK_EQ(cfg.max_discard_seg, 32);
 	CHECK_EQ(vu_fe_get_config(&t.fe, 20, cfgraw, 4), 0); /* blk_size alone */
 	CHECK_EQ(*(u32 *)cfgraw, 512);
@@ -368,6 +368,45 @@ static void test_reconnect(void)
 	blk_attach(&t);
 	blk_setup(&t, true);
 	CHECK_EQ(blk_do(&t, 0, 0, VIRTIO_BLK_T_FLUSH, 0, 0, 0), VIRTIO_BLK_S_OK);
+	blk_fini(&t);
+}
+
+/*
+ * --client: the back-end connects to a front-end that listens (QEMU's
+ * server=on), and connects again when that front-end goes away — also to a
+ * front-end that only comes up later.
+ */
+static void test_client(void)
+{
+	struct blk_t t;
+	int lfd;
+
+	blk_init(&t, 1, "client");
+	lfd = vu_listen(t.sock);
+	CHECK(lfd >= 0);
+	blk_start(&t, "--client", NULL);
+	for (unsigned round = 0; round < 2; round++) {
+		int sock = vu_accept(lfd);
+
+		CHECK(sock >= 0);
+		vu_fe_init(&t.fe, sock);
+		CHECK_EQ(vu_fe_add_memory(&t.fe, 0, MEM_SIZE), 0);
+		blk_setup(&t, true);
+		fill(slot_data(&t, 0), 4096, round);
+		CHECK_EQ(blk_do(&t, 0, 0, VIRTIO_BLK_T_OUT, 8, 4096, 1), VIRTIO_BLK_S_OK);
+		vu_fe_destroy(&t.fe);
+		if (round == 0) {
+			/* The front-end is gone for a while, socket and all. */
+			close(lfd);
+			unlink(t.sock);
+			progs_sleep_ms(300);
+			lfd = vu_listen(t.sock);
+			CHECK(lfd >= 0);
+		}
+	}
+	close(lfd);
+	/* blk_fini closes the front-end again: give it a harmless one. */
+	vu_fe_init(&t.fe, -1);
 	blk_fini(&t);
 }
 
@@ -515,6 +554,7 @@ int main(void)
 	RUN(test_basic(true));
 	RUN(test_readonly());
 	RUN(test_reconnect());
+	RUN(test_client());
 	RUN(test_kill_restart());
 	return check_done();
 }
