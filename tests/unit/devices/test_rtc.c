@@ -211,9 +211,9 @@ static void udelay_100(void)
 		usleep(100);
 }
 
-static bool linux_get_time(struct rtc_time *t, u64 gap)
+static bool linux_get_time_tries(struct rtc_time *t, u64 gap, int tries)
 {
-	for (int i = 0; i < 10000; i++) {
+	for (int i = 0; i < tries; i++) {
 		u8 seconds = slow_read(0, gap);
 
 		if (slow_read(REG_A, gap) & A_UIP) {
@@ -252,6 +252,12 @@ static bool linux_get_time(struct rtc_time *t, u64 gap)
 		return true;
 	}
 	return false;
+}
+
+/* As Linux bounds it: 1000 ms of UIP at 100 µs a look. */
+static bool linux_get_time(struct rtc_time *t, u64 gap)
+{
+	return linux_get_time_tries(t, gap, 10000);
 }
 
 static time_t rtc_to_epoch(const struct rtc_time *t)
@@ -457,7 +463,7 @@ static void test_uip_window(void)
 static void test_no_torn_read(void)
 {
 	static const u64 gaps[] = { 0, 1 * US, 17 * US, 100 * US, 250 * US, 700 * US,
-				    2 * MS, 10 * MS, 50 * MS, 300 * MS, 900 * MS };
+				    2 * MS, 10 * MS, 50 * MS, 70 * MS, 120 * MS, 300 * MS, 900 * MS };
 	time_t t0 = mktime_utc(2099, 12, 31, 23, 59, 59);
 	unsigned reads = 0, torn = 0, failed = 0;
 
@@ -470,7 +476,8 @@ static void test_no_torn_read(void)
 
 			at((u64)((s64)(r + 500 * MS) + off));
 			start = now();
-			if (!linux_get_time(&t, gaps[g])) {
+			/* Reads taking seconds never agree with themselves: a few tries show it. */
+			if (!linux_get_time_tries(&t, gaps[g], gaps[g] > 50 * MS ? 20 : 10000)) {
 				if (gaps[g] <= 50 * MS)
 					failed++;
 				continue;
