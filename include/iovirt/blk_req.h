@@ -60,7 +60,6 @@ struct blk_req_ctx {
 
 struct blk_req {
 	struct virtq_elem elem;		/* elem.iov = iov, elem.iov_max = BLK_REQ_IOV_MAX */
-	struct iovec iov[BLK_REQ_IOV_MAX];
 	void *owner;			/* the caller's (e.g. its queue) */
 	/* Private to blk_req.c. */
 	enum blk_req_state state;
@@ -76,6 +75,8 @@ struct blk_req {
 	u32 used_len;			/* bytes written to the writable part */
 	struct virtio_blk_discard_write_zeroes seg[BLK_REQ_DWZ_SEG_MAX];
 	unsigned nseg;
+	/* Last: a pool of requests touches only the pages its chains use. */
+	struct iovec iov[BLK_REQ_IOV_MAX];
 };
 
 void blk_req_ctx_init(struct blk_req_ctx *c, const struct blk_file *f, struct uring_q *uq,

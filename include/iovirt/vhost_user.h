@@ -140,6 +140,21 @@ void vu_queue_unlock(struct vu_queue *q);
  * (inflight tracking) come back first.
  */
 int vu_queue_pop(struct vu_queue *q, struct virtq_elem *e) __must_check;
+/*
+ * With q locked: give back the chains popped last (most recent first) so the
+ * next pop returns them again — receive buffers a packet turned out not to
+ * fit in. Not for elements handed out again after a restart (inflight).
+ */
+void vu_queue_unpop(struct vu_queue *q, const struct virtq_elem *e);
+/*
+ * With q locked, event mode: stop the driver's kicks while draining the ring,
+ * and turn them on again when done. vu_queue_enable_notify returns true when
+ * buffers came meanwhile: pop again rather than wait (virtio 1.2 §2.7.10).
+ * With EVENT_IDX a device that never re-enables hears only one more kick.
+ * In poll mode kicks stay off and enable returns whether buffers are there.
+ */
+void vu_queue_disable_notify(struct vu_queue *q);
+bool vu_queue_enable_notify(struct vu_queue *q);
 /* With q locked: return a chain with `written` bytes written (dirty-logged). */
 void vu_queue_push(struct vu_queue *q, const struct virtq_elem *e, u32 written);
 /* With q locked: publish pushed chains and signal the call fd if the driver wants it. */

@@ -141,6 +141,8 @@ struct virtio_queue *virtio_dev_queue(struct virtio_dev *vd, unsigned q);
 bool virtio_dev_queue_writable(struct virtio_dev *vd, unsigned q);
 /* queue_enable / QueueReady = 1. */
 void virtio_dev_queue_enable(struct virtio_dev *vd, unsigned q);
+/* QueueReady = 0 (virtio-mmio): honoured before DRIVER_OK only. */
+void virtio_dev_queue_disable(struct virtio_dev *vd, unsigned q);
 /* A notification that reached the register (no ioeventfd bound): signal the kick fd. */
 void virtio_dev_queue_kick(struct virtio_dev *vd, unsigned q);
 void virtio_dev_config_read(struct virtio_dev *vd, u32 off, void *data, unsigned len);
@@ -208,12 +210,8 @@ size_t virtio_iov_from_buf(const struct iovec *iov, unsigned n, size_t off, cons
 size_t virtio_iov_size(const struct iovec *iov, unsigned n);
 
 /* --- Devices and transports (created by the machine) --- */
-struct virtio_blk;
-struct virtio_net;
 struct disk_config;
 struct net_config;
-
-enum virtio_transport { VIRTIO_TRANSPORT_PCI, VIRTIO_TRANSPORT_MMIO };
 
 /* Place vd on the PCI host bridge (virtio-pci modern, §4.1). */
 int virtio_pci_create(struct vm *vm, struct virtio_dev *vd) __must_check;

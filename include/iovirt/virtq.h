@@ -169,6 +169,13 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *e) __must_check;
  */
 int virtq_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e) __must_check;
 /*
+ * Give back chains popped and not pushed, most recent first: the next pop
+ * returns them again. A device that pops receive buffers for a packet and
+ * finds them too few uses this instead of holding them (vhost-user rx with
+ * mergeable buffers). Only the chains popped last, in reverse pop order.
+ */
+void virtq_unpop(struct virtq *vq, const struct virtq_elem *e);
+/*
  * Return a chain with `written` bytes written to its writable part (clamped to
  * in_len). Chains may be pushed in any order. Published by virtq_flush.
  */

@@ -199,3 +199,87 @@ const char *vu_msg_check(const struct vu_msg *m, unsigned nfds)
 		return why;
 	return fd_check(m, ri->fds, nfds);
 }
+
+const char *vu_reply_check(const struct vu_msg *r, const struct vu_msg *sent, unsigned nfds)
+{
+	const struct vu_req_info *ri = vu_req_info(sent->hdr.request);
+	bool body = ri && ri->reply;	/* a reply of its own, not a REPLY_ACK status */
+	u32 sz = r->hdr.size;
+
+	if (r->hdr.flags != (VHOST_USER_VERSION | VHOST_USER_REPLY_MASK))
+		return "reply flags are not version 1 with the reply bit";
+	if (r->hdr.request != sent->hdr.request)
+		return "reply to another request";
+	if (sz > VHOST_USER_PAYLOAD_MAX)
+		return "reply payload larger than any message";
+	if (!body) {
+		if (sz != sizeof(u64))
+			return "REPLY_ACK status is not a u64";
+		return nfds ? "unexpected file descriptor with a reply" : NULL;
+	}
+	switch (sent->hdr.request) {
+	case VHOST_USER_GET_VRING_BASE:
+		if (sz != sizeof(struct vhost_vring_state))
+			return "GET_VRING_BASE reply is not a vring state";
+		if (r->p.state.index != sent->p.state.index)
+			return "GET_VRING_BASE reply for another ring";
+		break;
+	case VHOST_USER_GET_CONFIG:
+		/* vhost-user GET_CONFIG: the request's size, or 0 for "failed". */
+		if (sz && sz != sent->hdr.size)
+			return "GET_CONFIG reply size differs from the request";
+		if (sz && (r->p.config.offset != sent->p.config.offset ||
+			   r->p.config.size != sent->p.config.size))
+			return "GET_CONFIG reply for another config window";
+		break;
+	case VHOST_USER_GET_INFLIGHT_FD:
+		if (sz != sizeof(struct vu_inflight))
+			return "GET_INFLIGHT_FD reply is not an inflight description";
+		/* A zero mmap_size without an fd says the back-end could not. */
+		if (r->p.inflight.mmap_size && nfds != 1)
+			return nfds ? "more than one fd with GET_INFLIGHT_FD" :
+				      "GET_INFLIGHT_FD reply without its fd";
+		if (!r->p.inflight.mmap_size && nfds)
+			return "GET_INFLIGHT_FD failure reply with an fd";
+		return NULL;
+	default:
+		if (sz != sizeof(u64))
+			return "reply is not a u64";
+		break;
+	}
+	return nfds ? "unexpected file descriptor with a reply" : NULL;
+}
+
+const char *vu_backend_msg_check(const struct vu_msg *m, unsigned nfds)
+{
+	u32 sz = m->hdr.size;
+
+	if ((m->hdr.flags & VHOST_USER_VERSION_MASK) != VHOST_USER_VERSION)
+		return "protocol version is not 1";
+	if (m->hdr.flags & ~(VHOST_USER_VERSION_MASK | VHOST_USER_NEED_REPLY_MASK))
+		return "reply or reserved flag set on a back-end request";
+	if (sz > VHOST_USER_PAYLOAD_MAX)
+		return "payload larger than any message";
+	switch (m->hdr.request) {
+	case VHOST_USER_BACKEND_CONFIG_CHANGE_MSG:
+		if (sz)
+			return "CONFIG_CHANGE_MSG with a payload";
+		break;
+	case VHOST_USER_BACKEND_IOTLB_MSG:
+		if (sz != sizeof(struct vhost_iotlb_msg))
+			return "IOTLB_MSG payload size wrong";
+		break;
+	case VHOST_USER_BACKEND_VRING_HOST_NOTIFIER_MSG:
+		if (sz != sizeof(struct vu_vring_area))
+			return "VRING_HOST_NOTIFIER_MSG payload size wrong";
+		return nfds > 1 ? "more than one fd with VRING_HOST_NOTIFIER_MSG" : NULL;
+	case VHOST_USER_BACKEND_VRING_CALL:
+	case VHOST_USER_BACKEND_VRING_ERR:
+		if (sz != sizeof(struct vhost_vring_state))
+			return "in-band notification payload size wrong";
+		break;
+	default:
+		break;	/* unknown: the front-end refuses it */
+	}
+	return nfds ? "unexpected file descriptor" : NULL;
+}

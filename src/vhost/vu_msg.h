@@ -275,6 +275,25 @@ const char *vu_req_name(u32 request);
  */
 const char *vu_msg_check(const struct vu_msg *m, unsigned nfds);
 
+/*
+ * The front-end's side: checks of what a (hostile) back-end sends. A reply to
+ * `request` must carry the version and the reply flag and nothing else, the
+ * request number it answers, the payload that request's reply has (a u64
+ * status for REPLY_ACK and the u64 getters, a vring state for GET_VRING_BASE,
+ * the asked-for config window or nothing for GET_CONFIG, an inflight
+ * description for GET_INFLIGHT_FD) and no fd, except the one inflight fd.
+ * `sent` is the request as it was sent (GET_CONFIG and GET_VRING_BASE replies
+ * are checked against it). NULL when valid, else the rule it broke.
+ */
+const char *vu_reply_check(const struct vu_msg *reply, const struct vu_msg *sent, unsigned nfds);
+/*
+ * A request on the back-end channel (vhost-user "Back-end message types"):
+ * version, no reply flag, and the payload size and fd count of the types
+ * known here. NULL when well formed (a known type may still be refused by
+ * the front-end when its feature was not negotiated).
+ */
+const char *vu_backend_msg_check(const struct vu_msg *m, unsigned nfds);
+
 /* Payload bytes a reply of this kind carries. */
 #define VU_REPLY_SIZE_U64 sizeof(u64)
 

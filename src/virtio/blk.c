@@ -46,6 +46,8 @@ struct blk_queue {
 	unsigned nfree;
 	struct blk_req *stalled;	/* popped, waiting for io_uring room */
 	unsigned pushed;		/* pushed since the last flush */
+	bool blocked;			/* popping stopped for a free request or io_uring room;
+					 * notifications are off, the next completion resumes */
 	bool started;
 	bool stopping;			/* reset: completions are dropped, not pushed */
 };
@@ -112,8 +114,10 @@ static bool blkq_pop_batch(struct blk_queue *bq)
 		if (r) {
 			bq->stalled = NULL;
 		} else {
-			if (!bq->nfree)
+			if (!bq->nfree) {
+				bq->blocked = true;
 				return false;
+			}
 			r = bq->free[bq->nfree - 1];
 			blk_req_init(r);
 			ret = virtq_pop(bq->vq, &r->elem);
@@ -132,6 +136,7 @@ static bool blkq_pop_batch(struct blk_queue *bq)
 		ret = blk_req_start(&bq->ctx, r);
 		if (ret == -EBUSY) {
 			bq->stalled = r;
+			bq->blocked = true;
 			return false;
 		}
 		if (ret == BLK_REQ_DONE)
@@ -176,15 +181,15 @@ static void blkq_on_complete(void *opaque, void *tag, int res)
 /* Reap completions; true if there were any. */
 static bool blkq_reap(struct blk_queue *bq)
 {
-	bool stalled;
-
 	if (!uring_q_reap(&bq->uq, blkq_on_complete, bq))
 		return false;
 	blkq_submit(bq); /* write-through flushes queued by completions */
 	blkq_flush(bq);
-	stalled = bq->stalled || !bq->nfree;
-	if (stalled)
+	/* Popping stopped with guest notifications off: only we can resume it. */
+	if (bq->blocked) {
+		bq->blocked = false;
 		blkq_process(bq, true);
+	}
 	return true;
 }
 
@@ -193,7 +198,8 @@ static void blkq_kick(void *opaque, u32 events)
 	struct blk_queue *bq = opaque;
 
 	virtio_eventfd_drain(bq->blk->vd.queues[bq->idx].kick_fd);
-	blkq_process(bq, true);
+	/* When polling, the thread polls right after this and re-arms before it sleeps. */
+	blkq_process(bq, !bq->thread.poll_fn);
 }
 
 static void blkq_uring(void *opaque, u32 events)

@@ -44,6 +44,7 @@
 #define NET_TX_IOV		256
 #define NET_RX_BUDGET		64	/* frames per used-ring flush */
 #define NET_TX_BUDGET		256	/* chains before letting RX run */
+#define NET_RX_ROUND		256	/* frames before letting TX run */
 #define NET_MAX_FRAME		(65535 + ETH_HLEN + 4)	/* a GSO frame with a VLAN tag */
 #define NET_CTRL_MAX		65536	/* largest control command we read */
 
@@ -242,7 +243,7 @@ static void rx_deliver(struct net_pair *p, size_t n)
 static void rx_process(struct net_pair *p)
 {
 	bool mrg = virtio_has_feature(&p->net->vd, VIRTIO_NET_F_MRG_RXBUF);
-	unsigned frames = 0;
+	unsigned frames = 0, total = 0;
 
 	if (!p->rxq || virtio_dev_broken(&p->net->vd) ||
 	    !__atomic_load_n(&p->active, __ATOMIC_ACQUIRE))
@@ -282,6 +283,12 @@ static void rx_process(struct net_pair *p)
 		if (++frames == NET_RX_BUDGET) {
 			pair_flush(p, p->rxq, &p->rx_pushed, rxq_index(p->idx));
 			frames = 0;
+		}
+		if (++total == NET_RX_ROUND) {
+			/* A flood must not starve TX on this thread: come back through our
+			 * own kick (the tap is edge-triggered and may not signal again). */
+			virtio_dev_queue_kick(&p->net->vd, rxq_index(p->idx));
+			break;
 		}
 	}
 	pair_flush(p, p->rxq, &p->rx_pushed, rxq_index(p->idx));
@@ -326,7 +333,10 @@ static void tx_process(struct net_pair *p)
 					p->tx_stalled = true; /* EPOLLOUT resumes us */
 					goto out;
 				}
-				if (w < 0) {
+				if (w < 0 && errno == EIO) {
+					/* The tap interface is down on the host: dropped. */
+					p->st.tx_errors++;
+				} else if (w < 0) {
 					/* e.g. EINVAL: a GSO header the kernel refuses. */
 					p->st.tx_errors++;
 					dev_warn_rl(&p->rl, vd->name, "pair %u: tap write: %s",

@@ -305,6 +305,19 @@ void virtio_dev_queue_enable(struct virtio_dev *vd, unsigned q)
 	vd->queues[q].enabled = true;
 }
 
+void virtio_dev_queue_disable(struct virtio_dev *vd, unsigned q)
+{
+	if (q >= vd->nr_queues)
+		return;
+	/* Before DRIVER_OK a driver may take a queue back (Linux does on a failed
+	 * probe); a running queue only stops with a reset (no VIRTIO_F_RING_RESET). */
+	if (virtio_dev_read_status(vd) & VIRTIO_CONFIG_S_DRIVER_OK) {
+		dev_warn_rl(&vd->rl, vd->name, "queue %u disabled while running: ignored", q);
+		return;
+	}
+	vd->queues[q].enabled = false;
+}
+
 void virtio_dev_queue_kick(struct virtio_dev *vd, unsigned q)
 {
 	u64 one = 1;
@@ -407,16 +420,18 @@ static void *iothread_main(void *arg)
 		 * Adaptive polling: keep looking for work a while before going back to
 		 * sleep. poll_fn(false) keeps guest notifications off and processes what
 		 * it finds, so a busy guest submits without exits; poll_fn(true), before
-		 * sleeping, re-enables them and re-checks (no lost wakeup). Each round
-		 * also runs due fds (io_uring completions) without waiting.
+		 * sleeping, re-enables them and re-checks (no lost wakeup). poll_fn
+		 * also looks for back-end completions itself.
 		 */
 		if (t->poll_ns && t->poll_fn) {
 			u64 deadline = clock_ns() + t->poll_ns;
 
-			while (!t->loop.stopping) {
+			for (unsigned spin = 0; !t->loop.stopping; spin++) {
 				if (t->poll_fn(t->poll_opaque, false))
 					deadline = clock_ns() + t->poll_ns;
-				if (evloop_run_once(&t->loop, 0) < 0)
+				/* The fds (stop, kicks the poll already covers) only now and then:
+				 * an epoll_wait per spin would cost more than the poll itself. */
+				if (!(spin & 63) && evloop_run_once(&t->loop, 0) < 0)
 					break;
 				if (clock_ns() < deadline)
 					continue;

@@ -186,8 +186,11 @@ static void mmio_reg_write(struct virtio_mmio *m, u64 off, u32 v)
 	if (!q)
 		return;
 	if (off == VIRTIO_MMIO_QUEUE_READY) {
-		if (v == 1)
+		/* §4.2.2: reads return what was last written (Linux checks a 0 sticks). */
+		if (v)
 			virtio_dev_queue_enable(vd, m->queue_sel);
+		else
+			virtio_dev_queue_disable(vd, m->queue_sel);
 		return;
 	}
 	switch (off) {

@@ -290,6 +290,16 @@ static void common_set(struct virtio_pci *vp, u32 foff, u64 v)
 	case VIRTIO_PCI_COMMON_STATUS:
 		/* Synchronous: when this write returns a reset is complete, so the
 		 * driver's read-back of 0 (§4.1.4.3.2) is always true. */
+		if (((u8)v & VIRTIO_CONFIG_S_DRIVER_OK) && !pci_bus_master_enabled(&vp->pci) &&
+		    !(virtio_dev_read_status(vd) & VIRTIO_CONFIG_S_DRIVER_OK)) {
+			/* PCIe 6.0 §7.5.1.1.3: no DMA without Bus Master Enable (the driver
+			 * forgot pci_set_master). Broken before the queues start, so they
+			 * never touch guest memory; the config interrupt follows. */
+			virtio_dev_set_needs_reset(vd, "DRIVER_OK with bus mastering disabled");
+			virtio_dev_write_status(vd, (u8)v);
+			vp_notify_config(vd);
+			return;
+		}
 		virtio_dev_write_status(vd, (u8)v);
 		if (!(u8)v)
 			vp_reset_transport(vp);

@@ -229,6 +229,16 @@ int virtq_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e)
 	return virtq_split_pop_head(vq, head, e);
 }
 
+void virtq_unpop(struct virtq *vq, const struct virtq_elem *e)
+{
+	if (unlikely(vq->error || !vq->ready || !vq->inflight))
+		return;
+	if (vq->cfg.packed)
+		virtq_packed_unpop(vq, e);
+	else
+		virtq_split_unpop(vq, e);
+}
+
 /* A broken queue takes nothing back: the driver will reset the device anyway. */
 void virtq_push(struct virtq *vq, const struct virtq_elem *e, u32 written)
 {

@@ -111,6 +111,27 @@ int virtq_packed_pop(struct virtq *vq, struct virtq_elem *e)
 	return 1;
 }
 
+/*
+ * Step back over the chain's descriptors: they are still marked available
+ * (§2.8.1: only a used descriptor written by us changes them), so the next
+ * pop walks them again.
+ */
+void virtq_packed_unpop(struct virtq *vq, const struct virtq_elem *e)
+{
+	u16 n = e->ndescs;
+
+	if (unlikely(!n || n > vq->inflight_descs))
+		return;
+	if (vq->last_avail_idx >= n) {
+		vq->last_avail_idx -= n;
+	} else {
+		vq->last_avail_idx = (u16)(vq->last_avail_idx + vq->cfg.size - n);
+		vq->avail_wrap = !vq->avail_wrap;
+	}
+	vq->inflight--;
+	vq->inflight_descs -= n;
+}
+
 void virtq_packed_push(struct virtq *vq, const struct virtq_elem *e, u32 written)
 {
 	u16 slot = vq->used_idx, flags;

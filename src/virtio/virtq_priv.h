@@ -95,6 +95,7 @@ int virtq_fail(struct virtq *vq, enum virtq_error err);
 void virtq_split_start(struct virtq *vq);
 int virtq_split_pop(struct virtq *vq, struct virtq_elem *e);
 int virtq_split_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e);
+void virtq_split_unpop(struct virtq *vq, const struct virtq_elem *e);
 void virtq_split_push(struct virtq *vq, const struct virtq_elem *e, u32 written);
 void virtq_split_flush(struct virtq *vq);
 bool virtq_split_should_notify(struct virtq *vq);
@@ -104,6 +105,7 @@ void virtq_split_set_base(struct virtq *vq, u32 base);
 
 void virtq_packed_start(struct virtq *vq);
 int virtq_packed_pop(struct virtq *vq, struct virtq_elem *e);
+void virtq_packed_unpop(struct virtq *vq, const struct virtq_elem *e);
 void virtq_packed_push(struct virtq *vq, const struct virtq_elem *e, u32 written);
 void virtq_packed_flush(struct virtq *vq);
 bool virtq_packed_should_notify(struct virtq *vq);

@@ -116,6 +116,14 @@ int virtq_split_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e)
 	return 1;
 }
 
+/* The avail entry is read again by the next pop (the driver cannot have reused it). */
+void virtq_split_unpop(struct virtq *vq, const struct virtq_elem *e)
+{
+	(void)e;
+	vq->last_avail_idx--;
+	vq->inflight--;
+}
+
 void virtq_split_push(struct virtq *vq, const struct virtq_elem *e, u32 written)
 {
 	struct vring_used_elem *u;

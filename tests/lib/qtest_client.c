@@ -397,7 +397,9 @@ static const char *read_line(struct qtest_state *s)
 {
 	for (;;) {
 		char *start = s->rx + s->rx_start;
-		char *nl = memchr(start, '\n', s->rx_len - s->rx_start);
+		/* memchr/memmove on the initial NULL buffer would be UB even with length 0. */
+		char *nl = s->rx_len > s->rx_start ? memchr(start, '\n', s->rx_len - s->rx_start)
+						   : NULL;
 
 		if (nl) {
 			size_t l = (size_t)(nl - start);
@@ -414,7 +416,8 @@ static const char *read_line(struct qtest_state *s)
 			return s->line;
 		}
 		/* Compact, grow, read more. */
-		memmove(s->rx, start, s->rx_len - s->rx_start);
+		if (s->rx_len > s->rx_start)
+			memmove(s->rx, start, s->rx_len - s->rx_start);
 		s->rx_len -= s->rx_start;
 		s->rx_start = 0;
 		if (s->rx_cap - s->rx_len < 65536) {

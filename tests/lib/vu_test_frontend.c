@@ -178,7 +178,7 @@ static u64 uva(struct vu_fe *fe, gpa_t gpa)
 	return (u64)(uintptr_t)vu_fe_gpa(fe, gpa, 1);
 }
 
-int vu_fe_setup_ring(struct vu_fe *fe, unsigned idx, u16 num, gpa_t gpa)
+int vu_fe_layout_ring(struct vu_fe *fe, unsigned idx, u16 num, gpa_t gpa)
 {
 	struct vu_fe_ring *r = &fe->ring[idx];
 	u64 desc_len = 16ull * num, avail_len = 6 + 2ull * num;
@@ -196,7 +196,14 @@ int vu_fe_setup_ring(struct vu_fe *fe, unsigned idx, u16 num, gpa_t gpa)
 	memset(r->avail, 0, avail_len);
 	memset(r->used, 0, 6 + 8ull * num);
 	r->avail_idx = r->last_used = r->free_head = 0;
-	return vu_fe_send_ring(fe, idx, 0);
+	return 0;
+}
+
+int vu_fe_setup_ring(struct vu_fe *fe, unsigned idx, u16 num, gpa_t gpa)
+{
+	int ret = vu_fe_layout_ring(fe, idx, num, gpa);
+
+	return ret ? ret : vu_fe_send_ring(fe, idx, 0);
 }
 
 int vu_fe_send_ring(struct vu_fe *fe, unsigned idx, u32 base)
@@ -312,4 +319,56 @@ int vu_fe_stop_ring(struct vu_fe *fe, unsigned idx, u32 *base)
 		return -EPROTO;
 	*base = r.p.state.num;
 	return 0;
+}
+
+int vu_fe_get_config(struct vu_fe *fe, u32 offset, void *buf, u32 len)
+{
+	struct vu_config c = { .offset = offset, .size = len };
+	struct vu_msg r;
+	int ret;
+
+	if (len > sizeof(c.region))
+		return -EINVAL;
+	ret = vu_fe_send(fe, VHOST_USER_GET_CONFIG, VHOST_USER_VERSION, &c,
+			 VHOST_USER_CONFIG_HDR_SIZE + len, NULL, 0);
+	if (!ret)
+		ret = vu_fe_recv(fe, &r);
+	if (ret)
+		return ret;
+	if (r.hdr.request != VHOST_USER_GET_CONFIG)
+		return -EPROTO;
+	/* vhost-user GET_CONFIG: a reply without the config says the back-end failed. */
+	if (r.hdr.size != VHOST_USER_CONFIG_HDR_SIZE + len)
+		return -EIO;
+	memcpy(buf, r.p.config.region, len);
+	return 0;
+}
+
+int vu_fe_get_inflight(struct vu_fe *fe, u16 nq, u16 qsize, int *fd, u64 *size)
+{
+	struct vu_inflight in = { .num_queues = nq, .queue_size = qsize };
+	struct vu_msg r;
+	int ret;
+
+	ret = vu_fe_send(fe, VHOST_USER_GET_INFLIGHT_FD, VHOST_USER_VERSION, &in, sizeof(in), NULL,
+			 0);
+	if (!ret)
+		ret = vu_fe_recv(fe, &r);
+	if (ret)
+		return ret;
+	if (r.hdr.request != VHOST_USER_GET_INFLIGHT_FD || r.hdr.size != sizeof(in))
+		return -EPROTO;
+	if (!r.p.inflight.mmap_size || fe->last_fd < 0)
+		return -EIO;
+	*fd = fe->last_fd;
+	fe->last_fd = -1;
+	*size = r.p.inflight.mmap_size;
+	return 0;
+}
+
+int vu_fe_set_inflight(struct vu_fe *fe, u16 nq, u16 qsize, int fd, u64 size)
+{
+	struct vu_inflight in = { .mmap_size = size, .num_queues = nq, .queue_size = qsize };
+
+	return vu_fe_request_ack(fe, VHOST_USER_SET_INFLIGHT_FD, &in, sizeof(in), &fd, 1);
 }

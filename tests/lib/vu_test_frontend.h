@@ -84,4 +84,16 @@ bool vu_fe_wait_call(struct vu_fe *fe, unsigned idx, int timeout_ms);
 /* GET_VRING_BASE: stops the ring; the base comes back in *base. */
 int vu_fe_stop_ring(struct vu_fe *fe, unsigned idx, u32 *base);
 
+/* GET_CONFIG of len bytes at offset into buf; -EIO when the back-end answers "failed". */
+int vu_fe_get_config(struct vu_fe *fe, u32 offset, void *buf, u32 len);
+/*
+ * Inflight tracking: GET_INFLIGHT_FD for nq queues of qsize (*fd and *size
+ * are the area the back-end made; the caller keeps the fd), and
+ * SET_INFLIGHT_FD to hand the same area to a restarted back-end.
+ */
+int vu_fe_get_inflight(struct vu_fe *fe, u16 nq, u16 qsize, int *fd, u64 *size);
+int vu_fe_set_inflight(struct vu_fe *fe, u16 nq, u16 qsize, int fd, u64 size);
+/* Lay out a split ring without telling the back-end (vu_fe_send_ring does that). */
+int vu_fe_layout_ring(struct vu_fe *fe, unsigned idx, u16 num, gpa_t gpa);
+
 #endif

@@ -236,14 +236,28 @@ int x86_setup_boot_pagetables(struct vm *vm)
 	return ret;
 }
 
+/* Does the command line hold this parameter as a whole word? */
+static bool cmdline_has(const char *cmdline, const char *param)
+{
+	size_t n = strlen(param);
+
+	for (const char *p = strstr(cmdline, param); p; p = strstr(p + 1, param))
+		if ((p == cmdline || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
 /*
  * The guest's command line: --cmdline, then one virtio_mmio.device=SIZE@ADDR:IRQ
- * for each platform device the ACPI tables do not describe (Linux's
- * CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES). Returns a heap string.
+ * for each platform device the ACPI tables do not describe, or for all of them
+ * when the guest is told to ignore ACPI (Linux's
+ * CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES). Never both ways: Linux would probe the
+ * device twice. Returns a heap string.
  */
 static char *cmdline_build(const struct vm *vm)
 {
 	const char *user = vm->cfg->cmdline ? vm->cfg->cmdline : "";
+	bool acpi_off = cmdline_has(user, "acpi=off");
 	size_t cap = strlen(user) + 1 + (size_t)vm->next_platform_slot * 64;
 	char *s = malloc(cap);
 	size_t n;
@@ -254,7 +268,7 @@ static char *cmdline_build(const struct vm *vm)
 	for (unsigned i = 0; i < vm->next_platform_slot; i++) {
 		const struct vm_platform_dev *pd = &vm->platform_devs[i];
 
-		if (pd->in_acpi || !pd->hid || strcmp(pd->hid, "LNRO0005"))
+		if ((pd->in_acpi && !acpi_off) || !pd->hid || strcmp(pd->hid, "LNRO0005"))
 			continue;
 		n += (size_t)snprintf(s + n, cap - n, "%svirtio_mmio.device=%lluK@0x%llx:%u",
 				      n ? " " : "", (unsigned long long)(pd->size >> 10),

@@ -12,6 +12,7 @@
 #include "iovirt/layout.h"
 #include "iovirt/log.h"
 #include "iovirt/pci.h"
+#include "iovirt/vhost_frontend.h"
 #include "iovirt/virtio.h"
 #include "iovirt/vm.h"
 #include "iovirt/x86.h"
@@ -54,22 +55,19 @@ static int machine_create_virtio(struct vm *vm)
 	int ret;
 
 	for (unsigned i = 0; i < cfg->nr_disks; i++) {
-		if (cfg->disks[i].vhost_user) {
-			pr_err("--disk vhost-user=%s: the vhost-user front-end is not built yet",
-			       cfg->disks[i].vhost_user);
-			return -ENOTSUP;
-		}
-		ret = virtio_blk_create(vm, &cfg->disks[i], i);
+		/* vhost-user: waits up to 10 s for the back-end's socket, then fails. */
+		if (cfg->disks[i].vhost_user)
+			ret = vhost_user_blk_create(vm, &cfg->disks[i], i, NULL);
+		else
+			ret = virtio_blk_create(vm, &cfg->disks[i], i);
 		if (ret)
 			return ret;
 	}
 	for (unsigned i = 0; i < cfg->nr_nets; i++) {
-		if (cfg->nets[i].vhost_user) {
-			pr_err("--net vhost-user=%s: the vhost-user front-end is not built yet",
-			       cfg->nets[i].vhost_user);
-			return -ENOTSUP;
-		}
-		ret = virtio_net_create(vm, &cfg->nets[i], i);
+		if (cfg->nets[i].vhost_user)
+			ret = vhost_user_net_create(vm, &cfg->nets[i], i, NULL);
+		else
+			ret = virtio_net_create(vm, &cfg->nets[i], i);
 		if (ret)
 			return ret;
 	}

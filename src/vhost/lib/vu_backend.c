@@ -438,7 +438,8 @@ int vu_backend_send(struct vu_dev *dev, u32 request, const void *payload, u32 si
 
 	if (size > VHOST_USER_PAYLOAD_MAX)
 		return -EINVAL;
-	memcpy(&m.p, payload, size);
+	if (size)	/* CONFIG_CHANGE_MSG has no payload (and payload NULL) */
+		memcpy(&m.p, payload, size);
 	pthread_mutex_lock(&dev->backend_lock);
 	ret = dev->backend_fd >= 0 ? vu_sock_send(dev->backend_fd, &m, NULL, 0) : -ENOTCONN;
 	pthread_mutex_unlock(&dev->backend_lock);

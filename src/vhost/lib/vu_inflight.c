@@ -247,6 +247,18 @@ void vu_inflight_pop(struct vu_queue *q, u16 head)
 	__atomic_store_n(&r->desc[head].inflight, 1, __ATOMIC_RELEASE);
 }
 
+/* A pop given back: the head is the driver's again, not in flight. */
+void vu_inflight_unpop(struct vu_queue *q, u16 head)
+{
+	struct vu_queue_region_split *r = q->infl;
+
+	if (!r || head >= q->num)
+		return;
+	__atomic_store_n(&r->desc[head].inflight, 0, __ATOMIC_RELEASE);
+	if (q->infl_counter > 1)
+		q->infl_counter--;
+}
+
 void vu_inflight_push(struct vu_queue *q, u16 head)
 {
 	struct vu_queue_region_split *r = q->infl;

@@ -234,6 +234,7 @@ int vu_inflight_queue_start(struct vu_queue *q);
 void vu_inflight_queue_stop(struct vu_queue *q);
 void vu_inflight_pop(struct vu_queue *q, u16 head);
 void vu_inflight_push(struct vu_queue *q, u16 head);
+void vu_inflight_unpop(struct vu_queue *q, u16 head);
 void vu_inflight_flushed(struct vu_queue *q);
 
 /* vu_backend.c: a request on the back-end channel (IOTLB miss, config change). */

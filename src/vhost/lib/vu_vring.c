@@ -157,6 +157,21 @@ static int ring_map_part(struct vu_queue *q, const char *part, u64 addr, u64 len
 	return 0;
 }
 
+/*
+ * The base to start the ring from. Packed rings: QEMU and DPDK's virtio-user
+ * send only bits 0-15 (next avail descriptor and its wrap counter) and leave
+ * the used half zero. With nothing in flight — always the case once the
+ * back-end completed everything before GET_VRING_BASE — the next used slot
+ * is the next avail slot with the same wrap counter, so a zero used half
+ * means exactly that.
+ */
+static u32 ring_base(const struct vu_queue *q)
+{
+	if (packed(q->dev) && !(q->base >> 16))
+		return q->base | q->base << 16;
+	return q->base;
+}
+
 /* Check SET_VRING_BASE's value against the ring (vhost-user "vring descriptor index"). */
 static int base_check(struct vu_queue *q)
 {
@@ -218,7 +233,7 @@ static int rings_map(struct vu_queue *q)
 	ret = virtq_init_hva(&q->vq, &cfg, &q->dma, hva[0], hva[1], hva[2], q->name);
 	if (ret)
 		return vu_violation(dev, "%s: ring refused by virtq: %d", q->name, ret);
-	if (virtq_set_base(&q->vq, q->base))
+	if (virtq_set_base(&q->vq, ring_base(q)))
 		return vu_violation(dev, "%s: base 0x%x refused by virtq", q->name, q->base);
 	if (q->poll)
 		virtq_disable_notify(&q->vq);
@@ -585,6 +600,29 @@ int vu_queue_pop(struct vu_queue *q, struct virtq_elem *e)
 		eventfd_signal(q->err_fd);
 	}
 	return ret;
+}
+
+void vu_queue_unpop(struct vu_queue *q, const struct virtq_elem *e)
+{
+	if (!q->started || q->rings_stale)
+		return;
+	vu_inflight_unpop(q, e->id);
+	virtq_unpop(&q->vq, e);
+}
+
+void vu_queue_disable_notify(struct vu_queue *q)
+{
+	if (q->started && !q->rings_stale && !q->poll)
+		virtq_disable_notify(&q->vq);
+}
+
+bool vu_queue_enable_notify(struct vu_queue *q)
+{
+	if (!q->started || q->rings_stale)
+		return false;
+	if (q->poll)
+		return virtq_has_avail(&q->vq);
+	return virtq_enable_notify(&q->vq);
 }
 
 void vu_queue_push(struct vu_queue *q, const struct virtq_elem *e, u32 written)

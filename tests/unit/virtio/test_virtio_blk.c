@@ -314,6 +314,61 @@ static void test_broken_isolated(struct vdrv *a, struct vdrv *b)
 	CHECK(!(vdrv_status(b) & VIRTIO_CONFIG_S_NEEDS_RESET));
 }
 
+/*
+ * Adaptive polling (poll=USEC): while the queue thread polls, guest kicks are
+ * switched off, so back-to-back requests need no notification at all.
+ */
+static void test_polling(struct vdrv *v)
+{
+	u32 used;
+
+	start(v, 1, MOCK_VQ_EVENT_IDX, RINGS_B);
+	memset(vdrv_host(v, DATA(0), 4096), 0x17, 4096);
+	CHECK_EQ(rw_sync(v, 0, 0, VIRTIO_BLK_T_OUT, 64, 4096), VIRTIO_BLK_S_OK);
+	v->vq[0].kicks_suppressed = 0;
+	for (unsigned i = 1; i < 20; i++) {
+		CHECK(add_rw(v, 0, i, VIRTIO_BLK_T_IN, 64, 4096, true) >= 0);
+		CHECK(vdrv_wait_used(v, 0, &used) >= 0);
+		CHECK_EQ(status_of(v, i), VIRTIO_BLK_S_OK);
+		CHECK_EQ(*(u8 *)vdrv_host(v, DATA(i) + 4095, 1), 0x17);
+	}
+	/* Most of those needed no kick (the thread was polling the ring). */
+	CHECK(v->vq[0].kicks_suppressed >= 10);
+	vdrv_reset(v);
+}
+
+/*
+ * Every ring entry in flight at once (indirect tables: one descriptor per
+ * request), twice over: when the device runs out of request slots it must
+ * resume by itself once they complete, with no further kick from the driver.
+ */
+static void test_ring_full_indirect(struct vdrv *v)
+{
+	unsigned got = 0;
+	u32 used;
+
+	start(v, 1, MOCK_VQ_EVENT_IDX | MOCK_VQ_INDIRECT, RINGS_B);
+	for (unsigned round = 0; round < 4; round++) {
+		for (unsigned k = 0; k < 128; k++) {
+			unsigned i = k;
+			struct mock_buf b[3] = { { HDR(i), 16, false }, { DATA(i), 512, true },
+						 { STATUS(i), 1, true } };
+			struct virtio_blk_outhdr *h = vdrv_host(v, HDR(i), sizeof(*h));
+
+			h->type = cpu_to_le32(VIRTIO_BLK_T_IN);
+			h->sector = cpu_to_le64(k);
+			CHECK(mock_vq_add(&v->vq[0], b, 3, true) >= 0);
+		}
+		if (mock_vq_kick_prepare(&v->vq[0]))
+			vdrv_kick(v, 0);
+		for (unsigned k = 0; k < 128; k++)
+			if (vdrv_wait_used(v, 0, &used) >= 0)
+				got++;
+	}
+	CHECK_EQ(got, 4 * 128);
+	vdrv_reset(v);
+}
+
 int main(void)
 {
 	struct pci_fixture f;
@@ -339,6 +394,9 @@ int main(void)
 	ro.packed = true;
 	ro.queues = 1;
 	CHECK_EQ(virtio_blk_create(&f.vm, &ro, 1), 0);
+	dc.queues = 1;
+	dc.poll_us = 200000; /* long enough to never sleep between two requests here */
+	CHECK_EQ(virtio_blk_create(&f.vm, &dc, 2), 0);
 
 	CHECK_EQ(vdrv_probe(&v, &f, VIRTIO_ID_BLOCK, 0), 0);
 	test_config(&v);
@@ -360,6 +418,13 @@ int main(void)
 
 	vdrv_reset(&v);
 	vdrv_reset(&v2);
+	{
+		struct vdrv v3;
+
+		CHECK_EQ(vdrv_probe(&v3, &f, VIRTIO_ID_BLOCK, 2), 0);
+		test_polling(&v3);
+		test_ring_full_indirect(&v);
+	}
 	pci_fixture_fini(&f);
 	unlink(path);
 	return check_done();

@@ -447,7 +447,9 @@ static void test_run_and_break(void)
 	/* A hostile driver: avail idx jumps by more than the ring size. */
 	ma.avail->idx = (u16)(ma.avail->idx + 100);
 	kick(&a.vd, 0);
-	CHECK(WAIT_UNTIL(virtio_dev_broken(&a.vd)));
+	/* broken, then the status bit, then the config interrupt: wait for the last. */
+	CHECK(WAIT_UNTIL(__atomic_load_n(&ta.config_irqs, __ATOMIC_SEQ_CST)));
+	CHECK(virtio_dev_broken(&a.vd));
 	CHECK(virtio_dev_read_status(&a.vd) & VIRTIO_CONFIG_S_NEEDS_RESET);
 	CHECK_EQ(ta.config_irqs, 1);
 	/* It stays quiet: more kicks change nothing, one config interrupt only. */

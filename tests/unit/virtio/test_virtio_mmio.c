@@ -16,6 +16,7 @@
 
 #include "vdrv.h"
 #include "iovirt/config.h"
+#include "iovirt/x86.h"
 
 #define RING 0x100000ull
 #define HDR 0x300000ull
@@ -86,6 +87,10 @@ static void bring_up(struct mdrv *m, u64 want, unsigned flags)
 	CHECK_EQ(rd(m, VIRTIO_MMIO_QUEUE_USED_LOW), (u32)c.device_addr);
 	wr(m, VIRTIO_MMIO_QUEUE_READY, 1);
 	CHECK_EQ(rd(m, VIRTIO_MMIO_QUEUE_READY), 1);
+	/* Linux's vm_del_vq on a failed probe: 0 must read back 0; then ready again. */
+	wr(m, VIRTIO_MMIO_QUEUE_READY, 0);
+	CHECK_EQ(rd(m, VIRTIO_MMIO_QUEUE_READY), 0);
+	wr(m, VIRTIO_MMIO_QUEUE_READY, 1);
 	wr(m, VIRTIO_MMIO_STATUS, 0xf);
 	CHECK_EQ(rd(m, VIRTIO_MMIO_STATUS), 0xf);
 }
@@ -172,6 +177,53 @@ static void test_hostile(struct mdrv *m)
 	CHECK_EQ(rd(m, 0x40 /* QueuePFN */), 0);
 }
 
+/* The loader appends virtio_mmio.device=... for slots ACPI does not describe (or acpi=off). */
+static void load_and_read_cmdline(struct pci_fixture *f, const char *user, char *out, size_t n)
+{
+	f->cfg.cmdline = user;
+	CHECK_EQ(x86_load_kernel(&f->vm), 0);
+	CHECK_EQ(gmem_read(&f->vm.gmem, BOOT_CMDLINE_ADDR, out, n), 0);
+	out[n - 1] = 0;
+}
+
+static void test_cmdline(struct pci_fixture *f)
+{
+	static u8 img[0x4000];
+	struct setup_header *h = (struct setup_header *)(img + 0x1f1);
+	char kpath[] = "/tmp/iovirt-vmmio-kernel-XXXXXX";
+	char got[256];
+	int fd = mkstemp(kpath);
+
+	h->setup_sects = 4;
+	h->boot_flag = 0xaa55;
+	h->header = 0x53726448;
+	h->version = 0x020f;
+	h->loadflags = LOADED_HIGH;
+	h->xloadflags = XLF_KERNEL_64;
+	h->cmdline_size = 2047;
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, img, sizeof(img)), (ssize_t)sizeof(img));
+	close(fd);
+	f->cfg.kernel = kpath;
+	f->vm.ram_below_4g = VDRV_MEM;
+
+	load_and_read_cmdline(f, "console=hvc0", got, sizeof(got));
+	CHECK_STREQ(got, "console=hvc0 virtio_mmio.device=4K@0xf0000000:5 "
+			 "virtio_mmio.device=4K@0xf0001000:6");
+	/* Described in the DSDT: not on the command line too (Linux would probe twice). */
+	f->vm.platform_devs[0].in_acpi = f->vm.platform_devs[1].in_acpi = true;
+	load_and_read_cmdline(f, "console=hvc0", got, sizeof(got));
+	CHECK_STREQ(got, "console=hvc0");
+	load_and_read_cmdline(f, "acpi=off", got, sizeof(got));
+	CHECK_STREQ(got, "acpi=off virtio_mmio.device=4K@0xf0000000:5 "
+			 "virtio_mmio.device=4K@0xf0001000:6");
+	load_and_read_cmdline(f, "noacpi=offx", got, sizeof(got));
+	CHECK_STREQ(got, "noacpi=offx");
+	f->vm.platform_devs[0].in_acpi = f->vm.platform_devs[1].in_acpi = false;
+	f->cfg.cmdline = NULL;
+	unlink(kpath);
+}
+
 int main(void)
 {
 	struct pci_fixture f;
@@ -189,6 +241,7 @@ int main(void)
 	CHECK_EQ(virtio_blk_create(&f.vm, &dc, 0), 0);
 	CHECK_EQ(virtio_blk_create(&f.vm, &dc, 1), 0);
 	test_slots(&f);
+	test_cmdline(&f);
 	m.f = m2.f = &f;
 	m.base = f.vm.platform_devs[0].addr;
 	m.gsi = f.vm.platform_devs[0].gsi;
@@ -232,6 +285,8 @@ int main(void)
 	mock_vq_split_raw(&m2.vq, 999);
 	wr(&m2, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	CHECK(WAIT_UNTIL(rd(&m2, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET));
+	/* The status bit comes first, the config interrupt right after it. */
+	CHECK(WAIT_UNTIL(rd(&m2, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG));
 	CHECK(rd(&m2, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
 	CHECK_EQ(f.fi.line[f.vm.platform_devs[1].gsi], 1);
 	wr(&m2, VIRTIO_MMIO_STATUS, 0);

@@ -262,6 +262,31 @@ static void test_needs_reset(struct vdrv *v)
 	vdrv_reset(v);
 }
 
+/* DRIVER_OK with Bus Master Enable clear: NEEDS_RESET, and no DMA at all. */
+static void test_no_bus_master(struct vdrv *v)
+{
+	struct mock_buf b = { BUF, 64, true };
+	u32 len;
+
+	ecam_write(v->f, v->devfn, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	CHECK(vdrv_negotiate(v, BIT64(VIRTIO_F_VERSION_1)));
+	CHECK(vdrv_setup_queue(v, 0, RING, 16, 0, 0));
+	CHECK(vdrv_add(v, 0, &b, 1) >= 0);
+	vdrv_driver_ok(v);
+	CHECK(vdrv_status(v) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	vdrv_kick(v, 0);
+	usleep(10000);
+	CHECK_EQ(mock_vq_get_used(&v->vq[0], &len), -EAGAIN);
+	ecam_write(v->f, v->devfn, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	vdrv_reset(v);
+	CHECK(vdrv_negotiate(v, BIT64(VIRTIO_F_VERSION_1)));
+	CHECK(vdrv_setup_queue(v, 0, RING, 16, 0, 0));
+	vdrv_driver_ok(v);
+	CHECK_EQ(vdrv_status(v), 0xf);
+	CHECK(rng_request(v));
+	vdrv_reset(v);
+}
+
 int main(void)
 {
 	struct pci_fixture f;
@@ -277,6 +302,7 @@ int main(void)
 	test_bar_move(&v);
 	test_pci_cfg_window(&v);
 	test_needs_reset(&v);
+	test_no_bus_master(&v);
 	pci_fixture_fini(&f);
 	return check_done();
 }
