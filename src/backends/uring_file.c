@@ -20,6 +20,30 @@
 #include "iovirt/blkfile.h"
 #include "iovirt/log.h"
 
+/*
+ * Which fallocate modes the file system has. The probe works past the end of
+ * the file with KEEP_SIZE, where it cannot touch the guest's data; a range
+ * zeroed there is punched out again so it does not stay allocated.
+ */
+static void blk_file_probe_fallocate(struct blk_file *f)
+{
+	const int keep = FALLOC_FL_KEEP_SIZE;
+	off_t end = (off_t)ALIGN_UP(f->size, 4096);
+
+	if (f->readonly)
+		return;
+	if (f->is_blockdev) {
+		/* blkdev_fallocate does both (discard / zero-out) with KEEP_SIZE. */
+		f->can_punch = true;
+		f->can_zero_range = true;
+		return;
+	}
+	f->can_punch = fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | keep, end, 4096) == 0;
+	f->can_zero_range = fallocate(f->fd, FALLOC_FL_ZERO_RANGE | keep, end, 4096) == 0;
+	if (f->can_zero_range && f->can_punch)
+		(void)!fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | keep, end, 4096);
+}
+
 int blk_file_open(struct blk_file *f, const char *path, bool readonly, bool direct)
 {
 	int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | (direct ? O_DIRECT : 0);
@@ -66,6 +90,7 @@ int blk_file_open(struct blk_file *f, const char *path, bool readonly, bool dire
 	f->size &= ~511ull;
 	f->readonly = readonly;
 	f->direct = direct;
+	blk_file_probe_fallocate(f);
 	return 0;
 
 err:
@@ -150,8 +175,12 @@ int uring_q_prep(struct uring_q *q, const struct blk_file *f, enum blk_io_op op,
 					off, len);
 		break;
 	case BLK_IO_WRITE_ZEROES:
-		io_uring_prep_fallocate(sqe, f->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, off,
-					len);
+		/* A hole reads back as zeroes too: the fallback where ZERO_RANGE is missing. */
+		io_uring_prep_fallocate(sqe, f->fd,
+					(f->can_zero_range ? FALLOC_FL_ZERO_RANGE
+							   : FALLOC_FL_PUNCH_HOLE) |
+						FALLOC_FL_KEEP_SIZE,
+					off, len);
 		break;
 	case BLK_IO_WRITE_ZEROES_UNMAP:
 		io_uring_prep_fallocate(sqe, f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,

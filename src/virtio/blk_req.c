@@ -475,7 +475,8 @@ u64 blk_req_features(const struct blk_file *f, bool multiqueue)
 		feat |= BIT64(VIRTIO_BLK_F_MQ);
 	if (f->readonly)
 		feat |= BIT64(VIRTIO_BLK_F_RO);
-	else
+	else if (f->can_punch)
+		/* Both are fallocate calls; without hole punching neither can be honoured. */
 		feat |= BIT64(VIRTIO_BLK_F_DISCARD) | BIT64(VIRTIO_BLK_F_WRITE_ZEROES);
 	return feat;
 }
