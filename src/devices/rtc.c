@@ -485,7 +485,7 @@ static void rtc_write_control(struct rtc *r, unsigned idx, u8 v, s64 now)
 		r->cmos[RTC_REG_A] = v & ~RTC_A_UIP;	/* UIP is read-only */
 	} else {
 		if (v & RTC_B_SET)
-			v &= ~RTC_B_UIE;	/* "UIE is cleared when SET is written to 1" */
+			v &= ~RTC_B_UIE;	/* SET going high clears UIE (MC146818A register B) */
 		r->cmos[RTC_REG_B] = v;
 		/* The stored time keeps its value in the new format. */
 		if ((v ^ old_b) & RTC_B_FORMAT)
