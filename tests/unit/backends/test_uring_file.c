@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "wait.h"
 #include "iovirt/blkfile.h"
 
 struct done {
@@ -30,11 +31,7 @@ static void on_done(void *opaque, void *tag, int res)
 
 static void wait_all(struct uring_q *q, struct done *d, unsigned want)
 {
-	for (int spins = 0; d->n < want && spins < 100000; spins++) {
-		uring_q_reap(q, on_done, d);
-		if (d->n < want)
-			usleep(100);
-	}
+	WAIT_UNTIL((uring_q_reap(q, on_done, d), d->n >= want));
 }
 
 int main(void)
