@@ -22,6 +22,11 @@ struct blk_file {
 	bool direct;		/* O_DIRECT: cache=none */
 	bool is_blockdev;
 	u32 align;		/* buffer and offset alignment O_DIRECT needs (else 1) */
+	/* fallocate modes the image's file system has (probed at open: tmpfs has
+	 * PUNCH_HOLE but no ZERO_RANGE, some have neither); always true for a
+	 * block device, whose fallocate has both */
+	bool can_punch_hole;
+	bool can_zero_range;
 };
 
 /* Open the image. One line on stderr naming the path and the reason on failure. */
