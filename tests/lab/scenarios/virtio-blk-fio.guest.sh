@@ -4,6 +4,7 @@
 # crc32c checked, with O_DIRECT, at 4 KiB and 128 KiB, queue depth 1 and 32,
 # two to four jobs at once (each on its own slice of the disk).
 # lab-tools: yes
+# lab-memory: 512M
 # lab-timeout: 420
 . /lab/scenarios/virtio-common.guest.inc
 disk=$(vio_disk 1)
