@@ -22,9 +22,11 @@ struct blk_file {
 	bool direct;		/* O_DIRECT: cache=none */
 	bool is_blockdev;
 	u32 align;		/* buffer and offset alignment O_DIRECT needs (else 1) */
-	/* What the file system can do, probed at open (tmpfs, for one, cannot zero a range). */
-	bool can_punch;		/* FALLOC_FL_PUNCH_HOLE: discard, write-zeroes with unmap */
-	bool can_zero_range;	/* FALLOC_FL_ZERO_RANGE: write-zeroes keeping the blocks */
+	/* fallocate modes the image's file system has (probed at open: tmpfs has
+	 * PUNCH_HOLE but no ZERO_RANGE, some have neither); always true for a
+	 * block device, whose fallocate has both */
+	bool can_punch_hole;
+	bool can_zero_range;
 };
 
 /* Open the image. One line on stderr naming the path and the reason on failure. */
@@ -36,7 +38,7 @@ enum blk_io_op {
 	BLK_IO_WRITE,
 	BLK_IO_FLUSH,		/* fdatasync: durable once it completes */
 	BLK_IO_DISCARD,		/* punch a hole: reads return zeroes afterwards */
-	BLK_IO_WRITE_ZEROES,	/* zero the range (keeping it allocated where the fs can) */
+	BLK_IO_WRITE_ZEROES,	/* zero the range (keeping it allocated unless unmap) */
 	BLK_IO_WRITE_ZEROES_UNMAP,
 };
 

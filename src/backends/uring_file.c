@@ -21,27 +21,22 @@
 #include "iovirt/log.h"
 
 /*
- * Which fallocate modes the file system has. The probe works past the end of
- * the file with KEEP_SIZE, where it cannot touch the guest's data; a range
- * zeroed there is punched out again so it does not stay allocated.
+ * Which fallocate modes does the file's file system have? Asked past the end
+ * of the file with KEEP_SIZE, where no data changes: a punched hole there
+ * frees nothing; a zeroed range there leaves unwritten blocks past EOF, which
+ * a truncate to the same size frees again (ext4 and XFS drop blocks past EOF
+ * on truncate). A file system without a mode says EOPNOTSUPP before looking
+ * at the range.
  */
-static void blk_file_probe_fallocate(struct blk_file *f)
+static void blk_file_probe_fallocate(struct blk_file *f, off_t file_size)
 {
 	const int keep = FALLOC_FL_KEEP_SIZE;
-	off_t end = (off_t)ALIGN_UP(f->size, 4096);
+	off_t off = (file_size + 4095) & ~(off_t)4095;
 
-	if (f->readonly)
-		return;
-	if (f->is_blockdev) {
-		/* blkdev_fallocate does both (discard / zero-out) with KEEP_SIZE. */
-		f->can_punch = true;
-		f->can_zero_range = true;
-		return;
-	}
-	f->can_punch = fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | keep, end, 4096) == 0;
-	f->can_zero_range = fallocate(f->fd, FALLOC_FL_ZERO_RANGE | keep, end, 4096) == 0;
-	if (f->can_zero_range && f->can_punch)
-		(void)!fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | keep, end, 4096);
+	f->can_punch_hole = !fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | keep, off, 4096);
+	f->can_zero_range = !fallocate(f->fd, FALLOC_FL_ZERO_RANGE | keep, off, 4096);
+	if (f->can_zero_range && ftruncate(f->fd, file_size))
+		pr_debug("disk: could not free the fallocate probe's block: %s", strerror(errno));
 }
 
 int blk_file_open(struct blk_file *f, const char *path, bool readonly, bool direct)
@@ -78,10 +73,13 @@ int blk_file_open(struct blk_file *f, const char *path, bool readonly, bool dire
 		f->size = bytes;
 		f->is_blockdev = true;
 		f->align = direct ? (u32)ssz : 1;
+		f->can_punch_hole = f->can_zero_range = !readonly;
 	} else if (S_ISREG(st.st_mode)) {
 		f->size = (u64)st.st_size;
 		/* 4 KiB is safe for O_DIRECT on every local file system. */
 		f->align = direct ? 4096 : 1;
+		if (!readonly)
+			blk_file_probe_fallocate(f, st.st_size);
 	} else {
 		pr_err("disk image '%s' is neither a regular file nor a block device", path);
 		ret = -EINVAL;
@@ -90,7 +88,6 @@ int blk_file_open(struct blk_file *f, const char *path, bool readonly, bool dire
 	f->size &= ~511ull;
 	f->readonly = readonly;
 	f->direct = direct;
-	blk_file_probe_fallocate(f);
 	return 0;
 
 err:
@@ -175,15 +172,15 @@ int uring_q_prep(struct uring_q *q, const struct blk_file *f, enum blk_io_op op,
 					off, len);
 		break;
 	case BLK_IO_WRITE_ZEROES:
-		/* A hole reads back as zeroes too: the fallback where ZERO_RANGE is missing. */
-		io_uring_prep_fallocate(sqe, f->fd,
-					(f->can_zero_range ? FALLOC_FL_ZERO_RANGE
-							   : FALLOC_FL_PUNCH_HOLE) |
-						FALLOC_FL_KEEP_SIZE,
-					off, len);
+		io_uring_prep_fallocate(sqe, f->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, off,
+					len);
 		break;
 	case BLK_IO_WRITE_ZEROES_UNMAP:
-		io_uring_prep_fallocate(sqe, f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		/* Unmapping is allowed, not required: zero in place without holes. */
+		io_uring_prep_fallocate(sqe, f->fd,
+					(f->can_punch_hole ? FALLOC_FL_PUNCH_HOLE :
+							     FALLOC_FL_ZERO_RANGE) |
+						FALLOC_FL_KEEP_SIZE,
 					off, len);
 		break;
 	default:

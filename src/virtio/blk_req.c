@@ -475,9 +475,16 @@ u64 blk_req_features(const struct blk_file *f, bool multiqueue)
 		feat |= BIT64(VIRTIO_BLK_F_MQ);
 	if (f->readonly)
 		feat |= BIT64(VIRTIO_BLK_F_RO);
-	else if (f->can_punch)
-		/* Both are fallocate calls; without hole punching neither can be honoured. */
-		feat |= BIT64(VIRTIO_BLK_F_DISCARD) | BIT64(VIRTIO_BLK_F_WRITE_ZEROES);
+	/*
+	 * Only what the image's file system can do: a refused fallocate would be
+	 * an I/O error in the guest (tmpfs has no ZERO_RANGE, and Linux sends
+	 * WRITE_ZEROES without unmap for mkfs.ext4). Without the feature the
+	 * guest discards nothing, or writes the zeroes itself.
+	 */
+	if (!f->readonly && f->can_punch_hole)
+		feat |= BIT64(VIRTIO_BLK_F_DISCARD);
+	if (!f->readonly && f->can_zero_range)
+		feat |= BIT64(VIRTIO_BLK_F_WRITE_ZEROES);
 	return feat;
 }
 

@@ -6,8 +6,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -34,6 +37,64 @@ static void wait_all(struct uring_q *q, struct done *d, unsigned want)
 	WAIT_UNTIL((uring_q_reap(q, on_done, d), d->n >= want));
 }
 
+/*
+ * tmpfs (the lab keeps its images there) has PUNCH_HOLE but no ZERO_RANGE:
+ * the open must say so, leave the file as it was, and write-zeroes with
+ * unmap must still work (it punches).
+ */
+static void test_tmpfs(void)
+{
+	char path[] = "/dev/shm/iovirt-uring-XXXXXX";
+	static u8 buf[8192] __attribute__((aligned(4096)));
+	struct done d = { 0 };
+	struct blk_file f;
+	struct uring_q q;
+	struct statfs sfs;
+	struct stat st0, st1;
+	int fd = mkstemp(path);
+
+	if (fd < 0 || fstatfs(fd, &sfs) || sfs.f_type != TMPFS_MAGIC) {
+		printf("# no tmpfs at /dev/shm: the tmpfs probe is not checked\n");
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+		return;
+	}
+	CHECK_EQ(ftruncate(fd, 1 << 20), 0);
+	memset(buf, 0x5a, sizeof(buf));
+	CHECK_EQ(pwrite(fd, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	CHECK_EQ(fstat(fd, &st0), 0);
+	close(fd);
+
+	CHECK_EQ(blk_file_open(&f, path, false, false), 0);
+	CHECK(f.can_punch_hole);
+	CHECK(!f.can_zero_range);
+	CHECK_EQ(stat(path, &st1), 0);
+	CHECK_EQ(st1.st_size, st0.st_size);
+	CHECK_EQ(st1.st_blocks, st0.st_blocks);
+
+	/* Zeroes with unmap: a hole, which reads back as zeroes. */
+	CHECK_EQ(uring_q_init(&q, 4), 0);
+	CHECK_EQ(uring_q_prep(&q, &f, BLK_IO_WRITE_ZEROES_UNMAP, NULL, 0, 0, 4096, NULL), 0);
+	CHECK_EQ(uring_q_submit(&q), 0);
+	wait_all(&q, &d, 1);
+	CHECK_EQ(d.n, 1);
+	CHECK_EQ(d.res[0], 0);
+	CHECK_EQ(pread(f.fd, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	CHECK_EQ(buf[0], 0);
+	CHECK_EQ(buf[4095], 0);
+	CHECK_EQ(buf[4096], 0x5a);
+	uring_q_destroy(&q);
+	blk_file_close(&f);
+
+	/* Read-only: nothing is probed, nothing offered. */
+	CHECK_EQ(blk_file_open(&f, path, true, false), 0);
+	CHECK(!f.can_punch_hole && !f.can_zero_range);
+	blk_file_close(&f);
+	unlink(path);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/iovirt-uring-XXXXXX";
@@ -52,7 +113,16 @@ int main(void)
 
 	CHECK_EQ(blk_file_open(&f, "/nonexistent/disk.img", false, false), -ENOENT);
 	CHECK_EQ(blk_file_open(&f, "/tmp", false, false), -EISDIR);
-	CHECK_EQ(blk_file_open(&f, path, false, false), 0);
+	CHECK_EQ(stat(path, &st), 0);
+	{
+		blkcnt_t before = st.st_blocks;
+
+		CHECK_EQ(blk_file_open(&f, path, false, false), 0);
+		/* The fallocate probe past the end leaves the file as it was. */
+		CHECK_EQ(stat(path, &st), 0);
+		CHECK_EQ(st.st_blocks, before);
+		CHECK_EQ(st.st_size, 8 << 20);
+	}
 	CHECK_EQ(f.size, 8 << 20);
 	CHECK_EQ(uring_q_init(&q, 8), 0);
 
@@ -185,5 +255,6 @@ int main(void)
 	uring_q_destroy(&q);
 	blk_file_close(&f);
 	unlink(path);
+	test_tmpfs();
 	return check_done();
 }

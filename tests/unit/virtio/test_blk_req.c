@@ -12,8 +12,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -589,6 +592,37 @@ static void test_multiqueue(struct blk_file *f)
 	uring_q_destroy(&q1);
 }
 
+/*
+ * Features follow what the image's file system can do: on tmpfs (no
+ * ZERO_RANGE) WRITE_ZEROES is not offered — Linux's mkfs.ext4 sent
+ * WRITE_ZEROES without unmap there and got I/O errors — but DISCARD is.
+ */
+static void test_features_tmpfs(void)
+{
+	char shm[] = "/dev/shm/iovirt-blkreq-XXXXXX";
+	struct blk_file sf;
+	struct statfs sfs;
+	u64 feat;
+	int fd = mkstemp(shm);
+
+	if (fd < 0 || fstatfs(fd, &sfs) || sfs.f_type != TMPFS_MAGIC) {
+		printf("# no tmpfs at /dev/shm: WRITE_ZEROES on tmpfs not checked\n");
+		if (fd >= 0) {
+			close(fd);
+			unlink(shm);
+		}
+		return;
+	}
+	CHECK_EQ(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	CHECK_EQ(blk_file_open(&sf, shm, false, false), 0);
+	feat = blk_req_features(&sf, false);
+	CHECK(feat & BIT64(VIRTIO_BLK_F_DISCARD));
+	CHECK(!(feat & BIT64(VIRTIO_BLK_F_WRITE_ZEROES)));
+	blk_file_close(&sf);
+	unlink(shm);
+}
+
 static void test_config(const struct blk_file *f)
 {
 	struct virtio_blk_config cfg;
@@ -621,6 +655,9 @@ int main(void)
 	c.features = blk_req_features(&f, false);
 	CHECK(c.features & BIT64(VIRTIO_BLK_F_FLUSH));
 	CHECK(!(c.features & BIT64(VIRTIO_BLK_F_RO)));
+	/* /tmp here is ext4: both fallocate modes, both features. */
+	CHECK(f.can_punch_hole == !!(c.features & BIT64(VIRTIO_BLK_F_DISCARD)));
+	CHECK(f.can_zero_range == !!(c.features & BIT64(VIRTIO_BLK_F_WRITE_ZEROES)));
 
 	test_rw(&c);
 	test_hostile(&c);
@@ -632,6 +669,7 @@ int main(void)
 	test_direct(&uq);
 	test_multiqueue(&f);
 	test_config(&f);
+	test_features_tmpfs();
 
 	uring_q_destroy(&uq);
 	blk_file_close(&f);
