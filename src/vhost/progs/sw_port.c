@@ -124,13 +124,8 @@ const struct vu_dev_ops sw_port_ops_template = {
 	/*
 	 * Not VIRTIO_F_ACCESS_PLATFORM: a driver without DMA API (user-mode
 	 * Linux) cannot set up its rings once it is negotiated.
-	 * VIRTIO_F_IN_ORDER (§2.7.9, §2.8.21): every queue is used in the order
-	 * it was made available — transmit chains are pushed back in pop order,
-	 * receive chains in pop order after any given back (unpop) — and DPDK's
-	 * virtio driver takes its faster in-order paths with it.
 	 */
-	.features = BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_F_IN_ORDER) |
-		    BIT64(VIRTIO_NET_F_MRG_RXBUF) |
+	.features = BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_NET_F_MRG_RXBUF) |
 		    BIT64(VIRTIO_NET_F_STATUS) | BIT64(VIRTIO_NET_F_CTRL_VQ) |
 		    BIT64(VIRTIO_NET_F_MQ) | BIT64(VIRTIO_F_RING_PACKED) |
 		    BIT64(VIRTIO_RING_F_EVENT_IDX) | BIT64(VIRTIO_RING_F_INDIRECT_DESC),
