@@ -21,6 +21,7 @@ command -v fio >/dev/null || { echo "SKIPPED: fio not installed"; exit 77; }
 T=$(mktemp -d /tmp/iovirt-bench-XXXXXX)
 BE=""
 trap '[ -n "$BE" ] && kill $BE 2>/dev/null; rm -rf "$T"' EXIT
+trap "exit 1" INT TERM
 
 IMG=$T/disk.img
 dd if=/dev/urandom of="$IMG" bs=1M count=512 status=none

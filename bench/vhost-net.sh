@@ -32,6 +32,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 command -v dpdk-testpmd >/dev/null || { echo "SKIPPED: dpdk-testpmd not installed"; exit 77; }
 
 if [ -w /proc/sys/vm/nr_hugepages ]; then

@@ -42,6 +42,7 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 
 # Reserve n more 2 MiB pages; returns 1 (nothing changed) when the kernel cannot.
 hugepages_reserve() {

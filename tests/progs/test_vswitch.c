@@ -527,11 +527,10 @@ static void test_uplink(void)
 		memcpy(p + HDR + 14, arp_req, sizeof(arp_req));
 		CHECK(vu_fe_add_chain(&t.p[0].fe, 1, 2, g, l, w) >= 0);
 		vu_fe_kick(&t.p[0].fe, 1);
-		for (int i = 0; i < 200 && vu_fe_get_used(&t.p[0].fe, 1, &id, &ulen) != 1; i++)
-			progs_sleep_ms(1);
+		CHECK(WAIT_UNTIL(vu_fe_get_used(&t.p[0].fe, 1, &id, &ulen) == 1));
 	}
 	/* The reply: to port 0's address, an ARP reply (opcode 2) from 10.9.0.1. */
-	len = recv_frame(&t.p[0], f, 2000, NULL);
+	len = recv_frame(&t.p[0], f, ARRIVES, NULL);
 	CHECK(len >= 42);
 	if (len >= 42) {
 		CHECK(!memcmp(f, t.p[0].mac, 6));

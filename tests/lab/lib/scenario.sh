@@ -55,8 +55,11 @@ lab_now() {
 }
 
 # lab_count PATTERN: how many console lines so far match PATTERN (grep -E).
+# A log not yet created (the VMM is started in the background) counts 0: an
+# empty count would make a caller's test fail with "bad number" and look true.
 lab_count() {
-	grep -c -E "$1" "$LAB_LOG" 2>/dev/null || true
+	_n=$(grep -c -E "$1" "$LAB_LOG" 2>/dev/null)
+	echo "${_n:-0}"
 }
 
 # lab_wait_count PATTERN N SECONDS: wait until N console lines match.
