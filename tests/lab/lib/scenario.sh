@@ -28,6 +28,7 @@
 #   # lab-cmdline: foo=bar         extra guest kernel parameters
 #   # lab-tools: yes               needs fio/iperf3 (the tools piece)
 #   # lab-memory: 768M             guest memory unless the caller gives one
+#   # lab-l2: dpdk                 the L2 needs DPDK's testpmd (read by tests/lab/run)
 # and optionally scenarios/NAME.host.sh, sourced here instead of the default
 # (`lab_vmm_run`); it may print RESULT lines of its own.
 

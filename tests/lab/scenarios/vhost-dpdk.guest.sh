@@ -6,7 +6,7 @@
 # back, and the host compares testpmd's RX and TX counters with what the
 # guest's driver counted.
 # lab-l2: dpdk
-# lab-timeout: 240
+# lab-timeout: 180
 . /lab/scenarios/virtio-common.guest.inc
 nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
 if [ -z "$nic" ]; then
@@ -20,8 +20,9 @@ for c in all default "$nic"; do
 	echo 1 >"/proc/sys/net/ipv6/conf/$c/disable_ipv6" 2>/dev/null
 done
 ip addr add 10.0.8.1/24 dev "$nic"
-ip neigh replace 10.0.8.2 lladdr 52:54:00:08:00:02 dev "$nic" nud permanent
 ip link set "$nic" up
+# A permanent neighbour entry (busybox's ip cannot add one; its arp can).
+arp -i "$nic" -s 10.0.8.2 52:54:00:08:00:02
 nic_stat() {
 	cat "/sys/class/net/$nic/statistics/$1"
 }
@@ -43,7 +44,8 @@ while [ "$(nic_stat rx_packets)" -lt "$(nic_stat tx_packets)" ] && [ "$_i" -lt 1
 	usleep 200000
 	_i=$((_i + 1))
 done
+ethtool -S "$nic" | grep -E 'queue_0_(packets|bytes|drops|kicks)' | tr -s ' \n' ' '
+echo
 echo "DPDK-SENT tx=$(nic_stat tx_packets) tx_bytes=$(nic_stat tx_bytes) rx=$(nic_stat rx_packets)" \
 	"rx_bytes=$(nic_stat rx_bytes) rx_dropped=$(nic_stat rx_dropped) tx_dropped=$(nic_stat tx_dropped)"
-# The host answers once it has read testpmd's counters.
 vio_dmesg_clean dmesg
