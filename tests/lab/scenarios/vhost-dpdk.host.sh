@@ -5,9 +5,11 @@
 # the guest's memory reaches it by fd. io forwarding with its one port looped
 # onto itself, both lcores on CPU 0 (the L2 has one). It runs interactively
 # from a FIFO: the forwarding (a busy-polling lcore) starts only once the
-# guest is ready, and when the guest has sent everything and seen it come
-# back the port statistics are asked for; testpmd's output is read after it
-# quits (its stdout is a file, so fully buffered until then).
+# guest is ready (with --no-flush-rx: by default `start` drops what waits in
+# the receive queues, here the guest's first frames), and when the guest has
+# sent everything and seen it come back the port statistics are asked for;
+# testpmd's output is read after it quits (its stdout is a file, so fully
+# buffered until then).
 . "$LAB_DIR/scenarios/vhost-common.host.inc"
 testpmd=$(command -v dpdk-testpmd)
 sock=$LAB_OUT/vhost-dpdk.sock
@@ -44,7 +46,7 @@ mkfifo "$cmds"
 # shellcheck disable=SC2086
 "$testpmd" -m 64 --in-memory --no-pci --lcores 0@0,1@0 $plugins \
 	--vdev "net_vhost0,iface=$sock" -- -i --total-num-mbufs=2048 --port-topology=loop \
-	--forward-mode=io <"$cmds" >"$log" 2>&1 &
+	--forward-mode=io --no-flush-rx <"$cmds" >"$log" 2>&1 &
 testpmd_pid=$!
 vhu_track "$testpmd_pid"
 exec 5>"$cmds"
