@@ -86,7 +86,7 @@ fi
 # every block read back and its crc32c checked; O_DIRECT, so every request
 # goes through the back-end.
 if [ -n "$disk" ]; then
-	for spec in "4k-qd16 4k 16 2 8M" "64k-qd8 64k 8 1 16M"; do
+	for spec in "4k-qd16 4k 16 2 4M" "64k-qd8 64k 8 1 16M"; do
 		set -- $spec
 		t0=$(lab_uptime)
 		if fio --name="$1" --filename=/dev/$disk --ioengine=libaio --direct=1 \
