@@ -3,7 +3,7 @@
 # served by iovirt-vhost-blk and its NIC is a port of iovirt-vswitch, whose
 # other port is a tap uplink into the L2 (10.0.7.1, with an iperf3 server
 # and busybox nc). The guest pings across the switch, runs iperf3 both ways,
-# moves 4 MiB each way with nc (md5 checked on the far side), then writes
+# moves 2 MiB each way with nc (md5 checked on the far side), then writes
 # the disk with fio and reads every block back with crc32c verification.
 # lab-tools: yes
 # lab-memory: 384M
@@ -53,24 +53,24 @@ if [ -n "$nic" ]; then
 	else
 		result ping FAIL "$(tail -n 2 /tmp/ping.out | tr '\n' ' ')"
 	fi
-	# iperf3 result line: "[SUM] 0.00-3.00 sec  X MBytes  Y Mbits/sec ... receiver"
+	# iperf3 result line: "[SUM] 0.00-2.00 sec  X MBytes  Y Mbits/sec ... receiver"
 	for dir in tx rx; do
 		set --
 		[ $dir = rx ] && set -- -R
-		if iperf3 -c $net.1 -t 3 -P 2 -f m "$@" >/tmp/iperf.out 2>&1; then
+		if iperf3 -c $net.1 -t 2 -P 2 -f m "$@" >/tmp/iperf.out 2>&1; then
 			r=$(grep -E 'SUM.*receiver' /tmp/iperf.out | tail -n 1 |
 				sed -n 's/.* \([0-9.]*\) Mbits\/sec.*/\1/p')
-			result "iperf-$dir" PASS "$r Mbit/s over iovirt-vswitch (2 streams, 3 s)"
+			result "iperf-$dir" PASS "$r Mbit/s over iovirt-vswitch (2 streams, 2 s)"
 		else
 			result "iperf-$dir" FAIL "$(tail -n 3 /tmp/iperf.out | tr '\n' ' ' | cut -c1-200)"
 		fi
 	done
 	# Guest -> host: the host listens on 5001 and checks the md5 we print.
-	head -c 4194304 /dev/urandom >/tmp/tx
+	head -c 2097152 /dev/urandom >/tmp/tx
 	echo "GUEST-TX $(md5sum </tmp/tx | cut -d' ' -f1)"
 	nc -w 30 $net.1 5001 </tmp/tx
 	rm -f /tmp/tx
-	# Host -> guest: the host serves 4 MiB on 5002. busybox nc quits when its
+	# Host -> guest: the host serves 2 MiB on 5002. busybox nc quits when its
 	# stdin ends, so its stdin is a FIFO held open (no data) until it is done.
 	mkfifo /tmp/hold
 	nc -w 30 $net.1 5002 </tmp/hold >/tmp/rx &

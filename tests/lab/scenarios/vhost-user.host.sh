@@ -54,7 +54,7 @@ vhu_track "$server"
 # The transfers (as in virtio-net.host.sh): a receiver on 5001, whose stdin
 # is a FIFO held open since busybox nc quits when its stdin ends, and a
 # sender on 5002.
-head -c 4194304 /dev/urandom >"$LAB_OUT/vu-tx"
+head -c 2097152 /dev/urandom >"$LAB_OUT/vu-tx"
 mkfifo "$LAB_OUT/vu-hold"
 busybox nc -l -p 5001 <"$LAB_OUT/vu-hold" >"$LAB_OUT/vu-rx" 2>/dev/null &
 rcv=$!
@@ -69,7 +69,7 @@ exec 4>&-
 sent=$(vhu_field "$LAB_LOG" 'GUEST-TX ')
 got=$(md5sum <"$LAB_OUT/vu-rx" | cut -d' ' -f1)
 if [ -n "$sent" ] && [ "$got" = "$sent" ]; then
-	result nc-tx PASS "4 MiB guest -> L2 over iovirt-vswitch intact (md5 $got)"
+	result nc-tx PASS "2 MiB guest -> L2 over iovirt-vswitch intact (md5 $got)"
 else
 	result nc-tx FAIL "the L2 received md5 $got ($(wc -c <"$LAB_OUT/vu-rx") bytes), the guest" \
 		"sent ${sent:-nothing}"
@@ -77,7 +77,7 @@ fi
 want=$(md5sum <"$LAB_OUT/vu-tx" | cut -d' ' -f1)
 rx=$(vhu_field "$LAB_LOG" 'GUEST-RX ')
 if [ "${rx%% *}" = "$want" ]; then
-	result nc-rx PASS "4 MiB L2 -> guest over iovirt-vswitch intact (md5 $want)"
+	result nc-rx PASS "2 MiB L2 -> guest over iovirt-vswitch intact (md5 $want)"
 else
 	result nc-rx FAIL "the guest received '${rx:-nothing}', the L2 sent md5 $want"
 fi
