@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# Host side of vhost-dpdk: DPDK's testpmd with the vhost PMD listening on a
-# socket (`--vdev net_vhost0,iface=SOCK`) as the back-end of the guest's NIC.
-# testpmd's own memory is 2 MiB hugepages reserved here (EAL --in-memory);
-# the guest's memory reaches it by fd. io forwarding with its one port looped
-# onto itself, both lcores on CPU 0 (the L2 has one). It runs interactively
+# Host side of vhost-dpdk: DPDK's testpmd with the vhost PMD listening on two
+# sockets (`--vdev net_vhost0,iface=SOCK`, net_vhost1) as the back-ends of
+# the guest's two NICs (split rings, and packed=on). testpmd's own memory is
+# 2 MiB hugepages reserved here (EAL --in-memory); the guest's memory reaches
+# it by fd. io forwarding with each port looped onto itself, both lcores on
+# CPU 0 (the L2 has one). It runs interactively
 # from a FIFO: the forwarding (a busy-polling lcore) starts only once the
 # guest is ready (with --no-flush-rx: by default `start` drops what waits in
 # the receive queues, here the guest's first frames), and when the guest has
@@ -12,10 +13,11 @@
 # buffered until then).
 . "$LAB_DIR/scenarios/vhost-common.host.inc"
 testpmd=$(command -v dpdk-testpmd)
-sock=$LAB_OUT/vhost-dpdk.sock
+sock0=$LAB_OUT/vhost-dpdk0.sock
+sock1=$LAB_OUT/vhost-dpdk1.sock
 log=$LAB_OUT/vhost-dpdk-testpmd.log
 cmds=$LAB_OUT/vhost-dpdk-testpmd.in
-rm -f "$sock" "$log" "$cmds"
+rm -f "$sock0" "$sock1" "$log" "$cmds"
 if [ -z "$testpmd" ]; then
 	result testpmd FAIL "no dpdk-testpmd (the L2's DPDK piece, or apt-get install dpdk)"
 	LAB_STATUS=missing
@@ -45,13 +47,14 @@ done
 mkfifo "$cmds"
 # shellcheck disable=SC2086
 "$testpmd" -m 64 --in-memory --no-pci --lcores 0@0,1@0 $plugins \
-	--vdev "net_vhost0,iface=$sock" -- -i --total-num-mbufs=2048 --port-topology=loop \
+	--vdev "net_vhost0,iface=$sock0" --vdev "net_vhost1,iface=$sock1" -- -i --total-num-mbufs=2048 --port-topology=loop \
 	--forward-mode=io --no-flush-rx <"$cmds" >"$log" 2>&1 &
 testpmd_pid=$!
 vhu_track "$testpmd_pid"
 exec 5>"$cmds"
 # The prompt is written unbuffered; the socket appears once the port started.
-if ! vhu_wait_sock "$sock" 60 || ! vhu_wait_log "$log" 'testpmd>' 1 60; then
+if ! vhu_wait_sock "$sock0" 60 || ! vhu_wait_sock "$sock1" 10 ||
+	! vhu_wait_log "$log" 'testpmd>' 1 60; then
 	result testpmd FAIL "testpmd did not start: $(vhu_tail "$log")"
 	exec 5>&-
 	vhu_cleanup
@@ -59,13 +62,15 @@ if ! vhu_wait_sock "$sock" 60 || ! vhu_wait_log "$log" 'testpmd>' 1 60; then
 	LAB_STATUS=missing
 	return 0
 fi
-result testpmd PASS "dpdk-testpmd (vhost PMD, io forwarding, looped port, hugepages) listening"
+result testpmd PASS "dpdk-testpmd (two vhost PMD ports, io forwarding, each looped, hugepages)" \
+	"listening"
 
-lab_vmm_run --net "vhost-user=$sock,mac=52:54:00:08:00:01" &
+lab_vmm_run --net "vhost-user=$sock0,mac=52:54:00:08:00:01" \
+	--net "vhost-user=$sock1,mac=52:54:00:08:01:01,packed=on" &
 runner=$!
 if vhu_wait_log "$LAB_LOG" '^DPDK-READY' 1 "$LAB_TIMEOUT"; then
 	echo start >&5
-	vhu_wait_log "$LAB_LOG" '^DPDK-SENT ' 1 120 && echo "show port stats all" >&5
+	vhu_wait_log "$LAB_LOG" '^DPDK-DONE' 1 120 && echo "show port stats all" >&5
 fi
 wait "$runner"
 LAB_STATUS=$(cat "$LAB_OUT/status")
@@ -78,43 +83,57 @@ while kill -0 "$testpmd_pid" 2>/dev/null && [ "$_i" -lt 100 ]; do
 	usleep 200000
 	_i=$((_i + 1))
 done
-guest=$(vhu_field "$LAB_LOG" 'DPDK-SENT ')
-# guest_val KEY: KEY=value from the guest's DPDK-SENT line.
-guest_val() {
-	echo "$guest" | tr ' ' '\n' | sed -n "s/^$1=//p"
-}
-# pmd_val FIELD: the value after "FIELD:" in testpmd's first port statistics
-# (the ones asked for while the guest was up).
+# pmd_val PORT FIELD: the value after "FIELD:" in testpmd's port statistics
+# for PORT (asked for once, while the guest was up).
 pmd_val() {
-	sed -n "s/.*$1: *\([0-9]*\).*/\1/p" "$log" | head -n 1
+	awk -v p="$1" -v f="$2:" '
+		/NIC statistics for port/ { n = $0; sub(/.*for port /, "", n); sub(/ .*/, "", n)
+			cur = (n == p); next }
+		cur { for (i = 1; i < NF; i++) if ($i == f) { print $(i + 1); exit } }' "$log"
 }
-rxp=$(pmd_val RX-packets) rxb=$(pmd_val RX-bytes)
-txp=$(pmd_val TX-packets) txb=$(pmd_val TX-bytes)
-if [ -z "$guest" ] || [ -z "$rxp" ]; then
-	result counters FAIL "no counters: the guest said '${guest:-nothing}', testpmd's log" \
-		"ends $(vhu_tail "$log")"
-else
-	gtx=$(guest_val tx) gtxb=$(guest_val tx_bytes)
-	grx=$(guest_val rx) grxb=$(guest_val rx_bytes)
-	detail="the guest sent $gtx frames ($gtxb bytes), testpmd received $rxp ($rxb bytes)"
+port=0
+for ring in split packed; do
+	guest=$(vhu_field "$LAB_LOG" "DPDK-SENT-$ring ")
+	rxp=$(pmd_val $port RX-packets) rxb=$(pmd_val $port RX-bytes)
+	txp=$(pmd_val $port TX-packets) txb=$(pmd_val $port TX-bytes)
+	if [ -z "$guest" ] || [ -z "$rxp" ]; then
+		result "counters-$ring" FAIL "no counters: the guest said '${guest:-nothing}'," \
+			"testpmd's log ends $(vhu_tail "$log")"
+		port=$((port + 1))
+		continue
+	fi
+	# KEY=value pairs from the guest's line.
+	gtx="" gtxb="" grx="" grxb=""
+	for kv in $guest; do
+		case "$kv" in
+		tx=*) gtx=${kv#*=} ;;
+		tx_bytes=*) gtxb=${kv#*=} ;;
+		rx=*) grx=${kv#*=} ;;
+		rx_bytes=*) grxb=${kv#*=} ;;
+		esac
+	done
+	detail="$ring: the guest sent $gtx frames ($gtxb bytes), testpmd port $port received"
+	detail="$detail $rxp ($rxb bytes)"
 	if [ "$rxp" = "$gtx" ] && [ "$rxb" = "$gtxb" ] && [ "$gtx" -ge 200 ]; then
-		result testpmd-rx PASS "$detail"
+		result "testpmd-rx-$ring" PASS "$detail"
 	else
-		result testpmd-rx FAIL "$detail"
+		result "testpmd-rx-$ring" FAIL "$detail"
 	fi
-	detail="testpmd sent $txp frames ($txb bytes) back, the guest received $grx ($grxb bytes)"
+	detail="$ring: testpmd port $port sent $txp frames ($txb bytes) back, the guest received"
+	detail="$detail $grx ($grxb bytes)"
 	if [ "$txp" = "$rxp" ] && [ "$grx" = "$txp" ] && [ "$grxb" = "$txb" ]; then
-		result testpmd-tx PASS "$detail"
+		result "testpmd-tx-$ring" PASS "$detail"
 	else
-		result testpmd-tx FAIL "$detail"
+		result "testpmd-tx-$ring" FAIL "$detail"
 	fi
-fi
+	port=$((port + 1))
+done
 # The forwarding statistics testpmd printed on stop, and its end.
-sed -n '/Forward statistics for port 0/,/^ *-*$/p' "$log" | tr -s ' ' | head -n 6
+grep -E -A 2 'Forward statistics for port' "$log" | tr -s ' ' | grep -v '^--$'
 grep -E 'Bye|rror' "$log" | tail -n 3
 if kill -0 "$testpmd_pid" 2>/dev/null; then
 	result testpmd-exit FAIL "testpmd did not quit: $(vhu_tail "$log")"
 fi
 vhu_cleanup
 echo "$hp_saved" >$hp
-rm -f "$sock" "$cmds"
+rm -f "$sock0" "$sock1" "$cmds"
