@@ -88,6 +88,18 @@ static int fe_restore_base(struct vhost_fe *fe, unsigned q, u32 *base)
 	return 0;
 }
 
+/*
+ * SET_VRING_BASE of a ring the driver just set up. Split: avail index 0.
+ * Packed: bits 0-14 the next avail slot, bit 15 its wrap counter, which
+ * starts at 1 (virtio 1.2 §2.8.1) — a 0 tells the back-end (DPDK's vhost
+ * library takes it as given) that the driver's first descriptors, marked
+ * with wrap counter 1, are not available yet, and the ring never moves.
+ */
+static u32 fe_fresh_base(struct vhost_fe *fe)
+{
+	return virtio_has_feature(&fe->vd, VIRTIO_F_RING_PACKED) ? 1u << 15 : 0;
+}
+
 static int fe_ring_start(struct vhost_fe *fe, unsigned q)
 {
 	struct virtio_queue *vq = &fe->vd.queues[q];
@@ -428,7 +440,7 @@ static int fe_activate(struct virtio_dev *vd)
 
 		r->enabled = fe->type->ring_enabled ? fe->type->ring_enabled(fe, q) : true;
 		r->restore = r->started = false;
-		r->base = 0;
+		r->base = fe_fresh_base(fe);
 	}
 	fe->running = true;
 	fe->stats.running = true;
