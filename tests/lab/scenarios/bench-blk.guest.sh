@@ -8,7 +8,7 @@
 # lab-tools: yes
 # lab-memory: 512M
 # lab-timeout: 2400
-# lab-cmdline: iovirt.bench_jobs=randread4k,randwrite4k,seqread128k iovirt.bench_rt=6 iovirt.bench_rounds=4
+# lab-cmdline: iovirt.bench_jobs=randread4k,randwrite4k,seqread128k iovirt.bench_rt=4 iovirt.bench_rounds=4
 disk=vda
 if ! lab_wait_file /dev/$disk 10; then
 	result disk FAIL "no /dev/$disk"

@@ -10,7 +10,7 @@
 # lab-tools: yes
 # lab-memory: 512M
 # lab-timeout: 2400
-# lab-cmdline: iovirt.bench_jobs=tx,rx iovirt.bench_rt=6 iovirt.bench_rounds=4
+# lab-cmdline: iovirt.bench_jobs=tx,rx iovirt.bench_rt=4 iovirt.bench_rounds=4
 nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
 if [ -z "$nic" ]; then
 	result nic FAIL "no network interface"
