@@ -36,7 +36,7 @@ void uart_get_stats(struct uart *u, struct uart_stats *st);
 /* The i8042 at 0x60/0x64: self-test, CTR, port tests, reset (0xFE). */
 int i8042_create(struct vm *vm) __must_check;
 
-/* The CMOS RTC at 0x70/0x71, IRQ_RTC; time from the host's clock (UTC). */
+/* The CMOS RTC at 0x70/0x71, IRQ_RTC: the host's UTC time at creation, then vm->clock. */
 int rtc_create(struct vm *vm) __must_check;
 
 /* The stdin/stdout console (registered with the VM for destruction). */

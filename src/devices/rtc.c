@@ -2,25 +2,36 @@
 /*
  * The Motorola MC146818 real-time clock and its 128 bytes of CMOS RAM, at
  * index port 0x70 (bit 7 is the chipset's NMI mask: ignored) and data port
- * 0x71. The clock is the host's UTC time plus an offset the guest sets by
- * writing the time registers; the registers are computed from it on every
- * read, in BCD or binary and 12- or 24-hour form as register B says.
+ * 0x71. It keeps time on the VM clock (include/iovirt/vclock.h) and on nothing
+ * else: the time of day is the host's UTC time read once when the device is
+ * created, plus what the guest sets, plus vclock_now(). So under a guest it
+ * follows the host's monotonic clock, and under the device harness it stands
+ * still until the test steps the clock, and every edge below happens at an
+ * exact virtual time.
  *
- * The update cycle is modelled where software can see it (MC146818 datasheet,
- * "Update Cycle"): UIP reads 1 from 244 µs before each second boundary until
- * the 1984 µs update ends, so Linux's mc146818_avoid_UIP() finds consistent
- * registers; register C shows UF after every boundary, AF when an update
- * matched the alarm and PF at the register-A rate, each cleared by reading C.
- * Flags are computed lazily from elapsed time; a timerfd on the main loop
- * wakes only when an enabled interrupt (PIE/AIE/UIE) is due, and IRQ 8
- * follows IRQF as a level, dropped when C is read.
+ * The model has the chip's two counters (MC146818A datasheet, "Time base" and
+ * "Update cycle"):
+ *  - the divider chain, D ns: it runs while register A's DV bits select the
+ *    32.768 kHz time base, stands still otherwise, and restarts so that the
+ *    first update comes half a second later ("when the divider is changed from
+ *    reset to an operating time base, the first update cycle is one-half
+ *    second later"). The periodic interrupt taps it (PF), SET or not.
+ *  - the calendar: while counting (divider running, SET clear) each second
+ *    boundary of D starts an update cycle that advances the time registers.
+ *    UIP reads 1 from 244 µs before the boundary until the 1984 µs cycle
+ *    ends; the registers change at the boundary, inside that window, so a
+ *    reader that avoids UIP (Linux's mc146818_avoid_UIP()) never sees them
+ *    torn; UF is set when the cycle ends, and AF then too if the new time
+ *    matches the alarm bytes. While not counting, the registers are plain
+ *    storage the guest writes; counting resumes from what they hold.
+ * Register C's flags are computed lazily from the clock when it is read; a
+ * VM clock timer is armed only for the next edge of an enabled interrupt
+ * (PIE/AIE/UIE) while IRQF is clear, and IRQ 8 follows IRQF as a level,
+ * dropped when C is read.
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "iovirt/devices.h"
 #include "iovirt/layout.h"
@@ -28,6 +39,7 @@
 #include "iovirt/vm.h"
 
 #define NSEC_PER_SEC 1000000000ll
+#define SEC_PER_DAY 86400ll
 
 /* Register indexes, MC146818 "Address Map". */
 #define RTC_SECONDS		0x00
@@ -47,17 +59,23 @@
 #define RTC_CENTURY		0x32	/* where PCs (and the ACPI FADT's CENTURY field) keep it */
 
 #define RTC_A_UIP		0x80
-#define RTC_A_DV_MASK		0x70
-#define RTC_A_DV_32KHZ		0x20	/* the one divider setting that runs the clock */
+/*
+ * DV2..DV1 = 01 is the 32.768 kHz time base, 11 holds the divider in reset.
+ * DV0 is left out: AMD chipsets use bit 4 as a CMOS bank select (Linux's
+ * apply_amd_register_a_behavior()), and no PC has the other time bases.
+ */
+#define RTC_A_DV_RUN_MASK	0x60
+#define RTC_A_DV_32KHZ		0x20
 #define RTC_A_RS_MASK		0x0f
 #define RTC_B_SET		0x80
 #define RTC_B_PIE		0x40
 #define RTC_B_AIE		0x20
 #define RTC_B_UIE		0x10
-#define RTC_B_SQWE		0x08
+#define RTC_B_SQWE		0x08	/* no SQW pin on a PC: stored only */
 #define RTC_B_DM_BINARY		0x04
 #define RTC_B_24H		0x02
-#define RTC_B_DSE		0x01
+#define RTC_B_DSE		0x01	/* stored only: PCs keep UTC, and DST rules are not the chip's */
+#define RTC_B_FORMAT		(RTC_B_DM_BINARY | RTC_B_24H)
 #define RTC_C_IRQF		0x80
 #define RTC_C_PF		0x40
 #define RTC_C_AF		0x20
@@ -68,30 +86,24 @@
 
 #define RTC_UIP_BEFORE_NS	244000ll	/* UIP rises this long before the update */
 #define RTC_UPDATE_NS		1984000ll	/* and the update lasts this long */
+#define RTC_RESTART_PHASE_NS	500000000ll	/* divider restart: first update 0.5 s later */
 
 struct rtc {
 	struct vm *vm;
-	int tfd;		/* timerfd (CLOCK_REALTIME) for due interrupts */
+	struct vclock_timer timer;	/* the next edge of an enabled interrupt */
 
-	/* Guards everything below: vCPU accesses and the main loop's timer. */
+	/* Guards everything below: vCPU accesses and the VM clock's timer callback. */
 	pthread_mutex_t lock;
 	u8 index;
-	u8 cmos[128];
-	s64 offset_ns;		/* guest time = host CLOCK_REALTIME + offset */
-	s64 frozen_ns;		/* guest time when SET was raised (the clock stops) */
-	s64 last_sec;		/* second (guest time) up to which UF/AF were computed */
-	s64 last_tick;		/* periodic tick up to which PF was computed */
+	u8 cmos[128];		/* time bytes here are live only while not counting */
+	s64 div_off;		/* divider time D = vclock_now() + div_off while it runs */
+	s64 div_stopped;	/* D while the divider is stopped */
+	s64 cal_off;		/* while counting: time of day (s, UTC) = cal_off + D / 1 s */
+	s64 last_update;	/* update cycles (D index) whose end register C has seen */
+	s64 last_tick;		/* periodic ticks register C has seen */
 	int irq_level;
 	struct ratelimit rl;
 };
-
-static s64 host_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (s64)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
 
 static s64 floor_div(s64 a, s64 b)
 {
@@ -100,121 +112,197 @@ static s64 floor_div(s64 a, s64 b)
 	return (a % b && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-static bool rtc_running(const struct rtc *r)
+static s64 floor_mod(s64 a, s64 b)
 {
-	return !(r->cmos[RTC_REG_B] & RTC_B_SET) &&
-	       (r->cmos[RTC_REG_A] & RTC_A_DV_MASK) == RTC_A_DV_32KHZ;
+	return a - floor_div(a, b) * b;
 }
 
-static s64 rtc_guest_ns(const struct rtc *r, s64 host_ns)
+static bool rtc_div_running(const struct rtc *r)
 {
-	return rtc_running(r) ? host_ns + r->offset_ns : r->frozen_ns;
+	return (r->cmos[RTC_REG_A] & RTC_A_DV_RUN_MASK) == RTC_A_DV_32KHZ;
 }
 
-static u8 rtc_to_reg(const struct rtc *r, unsigned v)
+/* Update cycles run: the divider runs and SET does not hold them off. */
+static bool rtc_counting(const struct rtc *r)
 {
-	if (r->cmos[RTC_REG_B] & RTC_B_DM_BINARY)
+	return rtc_div_running(r) && !(r->cmos[RTC_REG_B] & RTC_B_SET);
+}
+
+static s64 rtc_div_ns(const struct rtc *r, s64 now)
+{
+	return rtc_div_running(r) ? now + r->div_off : r->div_stopped;
+}
+
+/* Index of the last update cycle that has ended by divider time d. */
+static s64 rtc_update_index(s64 d)
+{
+	return floor_div(d - RTC_UPDATE_NS, NSEC_PER_SEC);
+}
+
+/*
+ * Periodic interrupts per second for RS (MC146818 Table 5, 32.768 kHz time
+ * base); 0 when RS is 0. RS 1 and 2 give 256 and 128 Hz, like RS 8 and 9.
+ * All are powers of two, so the ticks line up with the second boundaries.
+ */
+static s64 rtc_tick_rate(const struct rtc *r)
+{
+	unsigned rs = r->cmos[RTC_REG_A] & RTC_A_RS_MASK;
+
+	if (!rs)
+		return 0;
+	if (rs <= 2)
+		rs += 7;
+	return 32768 >> (rs - 1);
+}
+
+/* Ticks of `rate` per second up to divider time d (split: d * rate would overflow). */
+static s64 rtc_tick_index(s64 d, s64 rate)
+{
+	return floor_div(d, NSEC_PER_SEC) * rate + floor_mod(d, NSEC_PER_SEC) * rate / NSEC_PER_SEC;
+}
+
+/* The divider time at which tick k happens: the first ns with rtc_tick_index() == k. */
+static s64 rtc_tick_time(s64 k, s64 rate)
+{
+	s64 j = floor_mod(k, rate);
+
+	return floor_div(k, rate) * NSEC_PER_SEC + (j * NSEC_PER_SEC + rate - 1) / rate;
+}
+
+/* ---- register encoding, per register B's format bits `b` ---- */
+
+static u8 rtc_to_reg(u8 b, unsigned v)
+{
+	if (b & RTC_B_DM_BINARY)
 		return (u8)v;
 	return (u8)(((v / 10) << 4) | (v % 10));
 }
 
 /* Hostile input: a non-BCD byte decodes to something, and is range-checked later. */
-static unsigned rtc_from_reg(const struct rtc *r, u8 v)
+static unsigned rtc_from_reg(u8 b, u8 v)
 {
-	if (r->cmos[RTC_REG_B] & RTC_B_DM_BINARY)
+	if (b & RTC_B_DM_BINARY)
 		return v;
 	return (v >> 4) * 10 + (v & 0x0f);
 }
 
-static u8 rtc_hour_to_reg(const struct rtc *r, unsigned h)
+static u8 rtc_hour_to_reg(u8 b, unsigned h)
 {
-	if (r->cmos[RTC_REG_B] & RTC_B_24H)
-		return rtc_to_reg(r, h);
+	if (b & RTC_B_24H)
+		return rtc_to_reg(b, h);
 	/* 12-hour: 12 AM is 12, 1 PM is 1|PM (MC146818 Table 3). */
-	return rtc_to_reg(r, h % 12 ? h % 12 : 12) | (h >= 12 ? RTC_HOUR_PM : 0);
+	return rtc_to_reg(b, h % 12 ? h % 12 : 12) | (h >= 12 ? RTC_HOUR_PM : 0);
 }
 
-static unsigned rtc_hour_from_reg(const struct rtc *r, u8 v)
+static unsigned rtc_hour_from_reg(u8 b, u8 v)
 {
 	unsigned h;
 
-	if (r->cmos[RTC_REG_B] & RTC_B_24H)
-		return rtc_from_reg(r, v);
-	h = rtc_from_reg(r, v & ~RTC_HOUR_PM) % 12;
+	if (b & RTC_B_24H)
+		return rtc_from_reg(b, v);
+	h = rtc_from_reg(b, v & ~RTC_HOUR_PM) % 12;
 	return (v & RTC_HOUR_PM) ? h + 12 : h;
 }
 
-/* Write the clock's registers (seconds..year, century) for guest time ns. */
-static void rtc_fill_time(struct rtc *r, s64 ns)
+/* Write the time registers (seconds..year, century) for second `secs` (UTC). */
+static void rtc_fill_time(struct rtc *r, u8 b, s64 secs)
 {
-	time_t t = (time_t)floor_div(ns, NSEC_PER_SEC);
+	time_t t = (time_t)secs;
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	r->cmos[RTC_SECONDS] = rtc_to_reg(r, (unsigned)tm.tm_sec);
-	r->cmos[RTC_MINUTES] = rtc_to_reg(r, (unsigned)tm.tm_min);
-	r->cmos[RTC_HOURS] = rtc_hour_to_reg(r, (unsigned)tm.tm_hour);
-	r->cmos[RTC_DAY_OF_WEEK] = rtc_to_reg(r, (unsigned)tm.tm_wday + 1);
-	r->cmos[RTC_DAY_OF_MONTH] = rtc_to_reg(r, (unsigned)tm.tm_mday);
-	r->cmos[RTC_MONTH] = rtc_to_reg(r, (unsigned)tm.tm_mon + 1);
-	r->cmos[RTC_YEAR] = rtc_to_reg(r, (unsigned)(tm.tm_year + 1900) % 100);
-	r->cmos[RTC_CENTURY] = rtc_to_reg(r, (unsigned)(tm.tm_year + 1900) / 100);
+	r->cmos[RTC_SECONDS] = rtc_to_reg(b, (unsigned)tm.tm_sec);
+	r->cmos[RTC_MINUTES] = rtc_to_reg(b, (unsigned)tm.tm_min);
+	r->cmos[RTC_HOURS] = rtc_hour_to_reg(b, (unsigned)tm.tm_hour);
+	r->cmos[RTC_DAY_OF_WEEK] = rtc_to_reg(b, (unsigned)tm.tm_wday + 1);
+	r->cmos[RTC_DAY_OF_MONTH] = rtc_to_reg(b, (unsigned)tm.tm_mday);
+	r->cmos[RTC_MONTH] = rtc_to_reg(b, (unsigned)tm.tm_mon + 1);
+	r->cmos[RTC_YEAR] = rtc_to_reg(b, (unsigned)(tm.tm_year + 1900) % 100);
+	r->cmos[RTC_CENTURY] = rtc_to_reg(b, (unsigned)(tm.tm_year + 1900) / 100);
 }
 
 /*
- * The guest time the registers say, keeping the sub-second phase of `ns`.
- * Out-of-range fields (a hostile or half-written clock) are normalised by
- * timegm(), as good as any answer for a clock set to 31 February.
+ * The second (UTC) the time registers say, read in format `b`. Out-of-range
+ * fields (a hostile or half-written clock) are folded into range and the rest
+ * normalised by timegm(), as good as any answer for a clock set to 31
+ * February. The day of week is not read: like Linux, the model derives it.
  */
-static s64 rtc_regs_to_ns(const struct rtc *r, s64 ns)
+static s64 rtc_regs_to_secs(const struct rtc *r, u8 b)
 {
 	struct tm tm = { 0 };
-	unsigned year = rtc_from_reg(r, r->cmos[RTC_YEAR]) % 100;
-	unsigned century = rtc_from_reg(r, r->cmos[RTC_CENTURY]);
-	time_t t;
+	unsigned year = rtc_from_reg(b, r->cmos[RTC_YEAR]) % 100;
+	unsigned century = rtc_from_reg(b, r->cmos[RTC_CENTURY]);
 
-	/* s64 nanoseconds reach 2262: keep to the centuries a PC clock can hold. */
-	if (century < 19 || century > 21)
+	/* No century byte written (or garbage in it): the PC convention 1970..2069. */
+	if (century < 19 || century > 99)
 		century = year < 70 ? 20 : 19;
-	tm.tm_sec = (int)(rtc_from_reg(r, r->cmos[RTC_SECONDS]) % 60);
-	tm.tm_min = (int)(rtc_from_reg(r, r->cmos[RTC_MINUTES]) % 60);
-	tm.tm_hour = (int)(rtc_hour_from_reg(r, r->cmos[RTC_HOURS]) % 24);
-	tm.tm_mday = (int)MAX(rtc_from_reg(r, r->cmos[RTC_DAY_OF_MONTH]) % 32, 1u);
-	tm.tm_mon = (int)(MAX(rtc_from_reg(r, r->cmos[RTC_MONTH]) % 13, 1u) - 1);
+	tm.tm_sec = (int)(rtc_from_reg(b, r->cmos[RTC_SECONDS]) % 60);
+	tm.tm_min = (int)(rtc_from_reg(b, r->cmos[RTC_MINUTES]) % 60);
+	tm.tm_hour = (int)(rtc_hour_from_reg(b, r->cmos[RTC_HOURS]) % 24);
+	tm.tm_mday = (int)MAX(rtc_from_reg(b, r->cmos[RTC_DAY_OF_MONTH]) % 32, 1u);
+	tm.tm_mon = (int)(MAX(rtc_from_reg(b, r->cmos[RTC_MONTH]) % 13, 1u) - 1);
 	tm.tm_year = (int)(century * 100 + year) - 1900;
-	t = timegm(&tm);
-	if (t < 0)
-		t = 0;	/* 1900-1969: before what the s64 offset arithmetic expects */
-	return (s64)t * NSEC_PER_SEC + (ns - floor_div(ns, NSEC_PER_SEC) * NSEC_PER_SEC);
+	return (s64)timegm(&tm);
 }
 
-/* Periodic interrupt period from RS (MC146818 Table 5, 32.768 kHz base); 0: off. */
-static s64 rtc_period_ns(const struct rtc *r)
+/* The time of day while counting. */
+static s64 rtc_secs(const struct rtc *r, s64 now)
 {
-	unsigned rs = r->cmos[RTC_REG_A] & RTC_A_RS_MASK;
-
-	if (!rs || !rtc_running(r))
-		return 0;
-	if (rs <= 2)
-		rs += 7;	/* RS 1, 2 give 256 and 128 Hz, like RS 8, 9 */
-	return (NSEC_PER_SEC << (rs - 1)) / 32768;
+	return r->cal_off + floor_div(rtc_div_ns(r, now), NSEC_PER_SEC);
 }
 
-/* True when second `s` (guest UTC) matches the alarm registers. */
-static bool rtc_alarm_match(const struct rtc *r, s64 s)
+/* Counting (again) from the time registers, at divider time d. */
+static void rtc_count_from_regs(struct rtc *r, s64 d)
 {
-	s64 day = ((s % 86400) + 86400) % 86400;
-	u8 as = r->cmos[RTC_SECONDS_ALARM], am = r->cmos[RTC_MINUTES_ALARM];
-	u8 ah = r->cmos[RTC_HOURS_ALARM];
-
-	if (as < RTC_ALARM_DONT_CARE && rtc_from_reg(r, as) != day % 60)
-		return false;
-	if (am < RTC_ALARM_DONT_CARE && rtc_from_reg(r, am) != (day / 60) % 60)
-		return false;
-	if (ah < RTC_ALARM_DONT_CARE && rtc_hour_from_reg(r, ah) != day / 3600)
-		return false;
-	return true;
+	r->cal_off = rtc_regs_to_secs(r, r->cmos[RTC_REG_B]) - floor_div(d, NSEC_PER_SEC);
 }
+
+/* ---- the alarm ---- */
+
+/* The alarm compares bytes as they stand (MC146818 "Alarm"): 0xc0..0xff match anything. */
+static bool rtc_alarm_byte_match(u8 alarm, u8 now)
+{
+	return alarm >= RTC_ALARM_DONT_CARE || alarm == now;
+}
+
+/*
+ * The first second after `after` (UTC) whose time registers match the alarm
+ * bytes, within a day (every pattern that can match does so within one);
+ * -1 when none can.
+ */
+static s64 rtc_next_alarm(const struct rtc *r, s64 after)
+{
+	u8 b = r->cmos[RTC_REG_B];
+	u8 as = r->cmos[RTC_SECONDS_ALARM];
+	s64 day = floor_div(after, SEC_PER_DAY) * SEC_PER_DAY;
+	s64 tod = after - day;
+	int sec = -1;
+
+	if (as < RTC_ALARM_DONT_CARE) {
+		for (unsigned s = 0; s < 60 && sec < 0; s++)
+			if (rtc_to_reg(b, s) == as)
+				sec = (int)s;
+		if (sec < 0)
+			return -1;	/* a seconds byte no time ever shows */
+	}
+	/* Minute by minute through the next 24 hours, this minute first. */
+	for (s64 i = 0; i <= 24 * 60; i++) {
+		s64 m = tod / 60 + i;
+		int first = i ? 0 : (int)(tod % 60) + 1;
+
+		if (!rtc_alarm_byte_match(r->cmos[RTC_HOURS_ALARM],
+					  rtc_hour_to_reg(b, (unsigned)(m / 60) % 24)) ||
+		    !rtc_alarm_byte_match(r->cmos[RTC_MINUTES_ALARM], rtc_to_reg(b, (unsigned)(m % 60))))
+			continue;
+		if (sec < 0 && first < 60)
+			return day + m * 60 + first;
+		if (sec >= first)
+			return day + m * 60 + sec;
+	}
+	return -1;
+}
+
+/* ---- register C and IRQ 8 ---- */
 
 static void rtc_update_irq(struct rtc *r)
 {
@@ -222,6 +310,7 @@ static void rtc_update_irq(struct rtc *r)
 	u8 en = r->cmos[RTC_REG_B];
 	int level;
 
+	/* IRQF: any flag whose enable is set (MC146818 "Register C"). */
 	if (((c & RTC_C_PF) && (en & RTC_B_PIE)) || ((c & RTC_C_AF) && (en & RTC_B_AIE)) ||
 	    ((c & RTC_C_UF) && (en & RTC_B_UIE)))
 		c |= RTC_C_IRQF;
@@ -234,109 +323,115 @@ static void rtc_update_irq(struct rtc *r)
 	}
 }
 
-/* Bring register C up to date with the time that passed since the last look. */
-static void rtc_catch_up(struct rtc *r, s64 host_ns)
+/*
+ * Bring register C up to `now`: UF (and AF on a match) for every update cycle
+ * that ended, PF for every tick of the rate (each set whatever the enables say,
+ * MC146818 "Register C"). Runs before every change of the state it reads.
+ */
+static void rtc_catch_up(struct rtc *r, s64 now)
 {
-	s64 g = rtc_guest_ns(r, host_ns);
-	s64 period = rtc_period_ns(r);
+	s64 d = rtc_div_ns(r, now);
+	s64 rate = rtc_tick_rate(r);
 
-	if (rtc_running(r)) {
-		/* An update completes RTC_UPDATE_NS after each second boundary. */
-		s64 sec = floor_div(g - RTC_UPDATE_NS, NSEC_PER_SEC);
+	if (rtc_counting(r)) {
+		s64 u = rtc_update_index(d);
 
-		if (sec > r->last_sec) {
+		if (u > r->last_update) {
+			s64 alarm = rtc_next_alarm(r, r->cal_off + r->last_update);
+
 			r->cmos[RTC_REG_C] |= RTC_C_UF;
-			/* One alarm check per elapsed update; a day covers every pattern. */
-			for (s64 s = MAX(r->last_sec + 1, sec - 86400); s <= sec; s++) {
-				if (rtc_alarm_match(r, s)) {
-					r->cmos[RTC_REG_C] |= RTC_C_AF;
-					break;
-				}
-			}
+			if (alarm >= 0 && alarm <= r->cal_off + u)
+				r->cmos[RTC_REG_C] |= RTC_C_AF;
+			r->last_update = u;
 		}
-		r->last_sec = sec;
 	}
-	if (period) {
-		s64 tick = floor_div(g, period);
+	if (rate && rtc_div_running(r)) {
+		s64 k = rtc_tick_index(d, rate);
 
-		if (tick > r->last_tick)
+		if (k > r->last_tick) {
 			r->cmos[RTC_REG_C] |= RTC_C_PF;
-		r->last_tick = tick;
+			r->last_tick = k;
+		}
 	}
 	rtc_update_irq(r);
 }
 
-/* Restart the lazy counters at `host_ns` (after the clock or the rate changed). */
-static void rtc_resync(struct rtc *r, s64 host_ns)
+/* Start the lazy counters afresh at `now` (counting resumed, divider or rate changed). */
+static void rtc_resync(struct rtc *r, s64 now)
 {
-	s64 g = rtc_guest_ns(r, host_ns);
-	s64 period = rtc_period_ns(r);
+	s64 d = rtc_div_ns(r, now);
+	s64 rate = rtc_tick_rate(r);
 
-	r->last_sec = floor_div(g - RTC_UPDATE_NS, NSEC_PER_SEC);
-	r->last_tick = period ? floor_div(g, period) : 0;
+	r->last_update = rtc_update_index(d);
+	r->last_tick = rate ? rtc_tick_index(d, rate) : 0;
 }
 
-/* Arm the timer for the next event an enabled interrupt is waiting for. */
-static void rtc_arm_timer(struct rtc *r, s64 host_ns)
+/*
+ * Arm the timer at the next edge an enabled interrupt waits for; none while
+ * IRQF is already up (nothing could change the line before C is read).
+ */
+static void rtc_arm_timer(struct rtc *r, s64 now)
 {
-	struct itimerspec its = { 0 };
 	u8 b = r->cmos[RTC_REG_B];
-	s64 due = 0;
+	s64 rate = rtc_tick_rate(r);
+	s64 due = -1;
 
-	if (r->tfd < 0)
+	if (!rtc_div_running(r) || (r->cmos[RTC_REG_C] & RTC_C_IRQF)) {
+		vclock_timer_del(&r->timer);
 		return;
-	if (rtc_running(r) && !(r->cmos[RTC_REG_C] & RTC_C_IRQF)) {
-		s64 period = rtc_period_ns(r);
+	}
+	if (rtc_counting(r) && (b & RTC_B_UIE))
+		due = (r->last_update + 1) * NSEC_PER_SEC + RTC_UPDATE_NS;
+	if (rtc_counting(r) && (b & RTC_B_AIE)) {
+		s64 alarm = rtc_next_alarm(r, r->cal_off + r->last_update);
 
-		if (b & (RTC_B_UIE | RTC_B_AIE))
-			due = (r->last_sec + 1) * NSEC_PER_SEC + RTC_UPDATE_NS;
-		if ((b & RTC_B_PIE) && period) {
-			s64 p = (r->last_tick + 1) * period;
+		if (alarm >= 0) {
+			s64 at = (alarm - r->cal_off) * NSEC_PER_SEC + RTC_UPDATE_NS;
 
-			due = due ? MIN(due, p) : p;
+			due = due < 0 ? at : MIN(due, at);
 		}
 	}
-	if (due) {
-		s64 h = due - r->offset_ns;
+	if ((b & RTC_B_PIE) && rate) {
+		s64 at = rtc_tick_time(r->last_tick + 1, rate);
 
-		if (h <= host_ns)
-			h = host_ns + 1;
-		its.it_value.tv_sec = h / NSEC_PER_SEC;
-		its.it_value.tv_nsec = h % NSEC_PER_SEC;
+		due = due < 0 ? at : MIN(due, at);
 	}
-	if (timerfd_settime(r->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
-		dev_warn_rl(&r->rl, "rtc", "timerfd_settime: %s", strerror(errno));
+	if (due < 0) {
+		vclock_timer_del(&r->timer);
+		return;
+	}
+	/* Divider time back to VM clock time; catch-up left every edge in the future. */
+	vclock_timer_mod(&r->timer, (u64)MAX(due - r->div_off, now));
 }
 
-static void rtc_timer_event(void *opaque, u32 events)
+static void rtc_timer_fired(void *opaque)
 {
 	struct rtc *r = opaque;
-	u64 expirations;
 	s64 now;
 
-	if (read(r->tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-		pr_debug("rtc: timerfd read: %s", strerror(errno));
 	pthread_mutex_lock(&r->lock);
-	now = host_now_ns();
+	now = (s64)vclock_now(&r->vm->clock);
 	rtc_catch_up(r, now);
 	rtc_arm_timer(r, now);
 	pthread_mutex_unlock(&r->lock);
 }
 
-static bool rtc_uip(const struct rtc *r, s64 host_ns)
+static bool rtc_uip(const struct rtc *r, s64 now)
 {
-	s64 g, phase;
+	s64 phase;
 
-	if (!rtc_running(r))
-		return false;
-	g = rtc_guest_ns(r, host_ns);
-	phase = g - floor_div(g, NSEC_PER_SEC) * NSEC_PER_SEC;
+	if (!rtc_counting(r))
+		return false;	/* SET aborts the update cycle and clears UIP */
+	phase = floor_mod(rtc_div_ns(r, now), NSEC_PER_SEC);
 	return phase >= NSEC_PER_SEC - RTC_UIP_BEFORE_NS || phase < RTC_UPDATE_NS;
 }
 
+/* ---- register access ---- */
+
 static bool rtc_is_time_reg(unsigned idx)
 {
-	return idx <= RTC_YEAR || idx == RTC_CENTURY;
+	return idx == RTC_SECONDS || idx == RTC_MINUTES || idx == RTC_HOURS ||
+	       (idx >= RTC_DAY_OF_WEEK && idx <= RTC_YEAR) || idx == RTC_CENTURY;
 }
 
 static bool rtc_is_alarm_reg(unsigned idx)
@@ -347,12 +442,12 @@ static bool rtc_is_alarm_reg(unsigned idx)
 /* Called with lock held. */
 static u8 rtc_read_reg(struct rtc *r, unsigned idx)
 {
-	s64 now = host_now_ns();
+	s64 now = (s64)vclock_now(&r->vm->clock);
 	u8 v;
 
-	if (rtc_is_time_reg(idx) && !rtc_is_alarm_reg(idx)) {
-		if (rtc_running(r))
-			rtc_fill_time(r, rtc_guest_ns(r, now));
+	if (rtc_is_time_reg(idx)) {
+		if (rtc_counting(r))
+			rtc_fill_time(r, r->cmos[RTC_REG_B], rtc_secs(r, now));
 		return r->cmos[idx];
 	}
 	switch (idx) {
@@ -361,76 +456,89 @@ static u8 rtc_read_reg(struct rtc *r, unsigned idx)
 	case RTC_REG_C:
 		rtc_catch_up(r, now);
 		v = r->cmos[RTC_REG_C];
-		r->cmos[RTC_REG_C] = 0;
+		r->cmos[RTC_REG_C] = 0;	/* reading C clears every flag */
 		rtc_update_irq(r);
 		rtc_arm_timer(r, now);
 		return v;
 	case RTC_REG_D:
-		return RTC_D_VRT;	/* the battery is fine */
+		return RTC_D_VRT;	/* the battery is fine; bits 6..0 read 0 */
 	default:
-		return r->cmos[idx];
+		return r->cmos[idx];	/* alarm bytes and plain CMOS RAM */
 	}
+}
+
+/*
+ * Register A or B changes: the divider may stop or restart, counting may stop
+ * or resume (SET), the format may change. The time registers are brought to
+ * what they show now, the change is applied, and counting resumes from them.
+ * Called with lock held, register C caught up.
+ */
+static void rtc_write_control(struct rtc *r, unsigned idx, u8 v, s64 now)
+{
+	bool was_running = rtc_div_running(r), was_counting = rtc_counting(r);
+	u8 old_a = r->cmos[RTC_REG_A], old_b = r->cmos[RTC_REG_B];
+	s64 d = rtc_div_ns(r, now);
+
+	if (was_counting)
+		rtc_fill_time(r, old_b, rtc_secs(r, now));
+	if (idx == RTC_REG_A) {
+		r->cmos[RTC_REG_A] = v & ~RTC_A_UIP;	/* UIP is read-only */
+	} else {
+		if (v & RTC_B_SET)
+			v &= ~RTC_B_UIE;	/* SET going high clears UIE (MC146818A register B) */
+		r->cmos[RTC_REG_B] = v;
+		/* The stored time keeps its value in the new format. */
+		if ((v ^ old_b) & RTC_B_FORMAT)
+			rtc_fill_time(r, v, rtc_regs_to_secs(r, old_b));
+	}
+	if (was_running && !rtc_div_running(r)) {
+		r->div_stopped = d;
+	} else if (!was_running && rtc_div_running(r)) {
+		r->div_off = RTC_RESTART_PHASE_NS - now;
+		d = RTC_RESTART_PHASE_NS;
+	}
+	if (rtc_counting(r))
+		rtc_count_from_regs(r, d);
+	/* The lazy counters restart where their count does. */
+	if (was_running != rtc_div_running(r) || ((old_a ^ r->cmos[RTC_REG_A]) & RTC_A_RS_MASK)) {
+		s64 rate = rtc_tick_rate(r);
+
+		r->last_tick = rate ? rtc_tick_index(d, rate) : 0;	/* new phase or rate */
+	}
+	if (!was_counting && rtc_counting(r))
+		r->last_update = rtc_update_index(d);	/* no update ran meanwhile */
+	rtc_update_irq(r);
+	rtc_arm_timer(r, now);
 }
 
 /* Called with lock held. */
 static void rtc_write_reg(struct rtc *r, unsigned idx, u8 v)
 {
-	s64 now = host_now_ns();
+	s64 now = (s64)vclock_now(&r->vm->clock);
 
-	if (rtc_is_time_reg(idx) && !rtc_is_alarm_reg(idx)) {
-		/* Writes land in the registers; a running clock restarts from them. */
-		if (rtc_running(r)) {
-			s64 g = rtc_guest_ns(r, now);
-
-			rtc_fill_time(r, g);
+	if (idx == RTC_REG_C || idx == RTC_REG_D)
+		return;	/* read-only */
+	/* Flags up to now belong to the state before the write. */
+	rtc_catch_up(r, now);
+	if (rtc_is_time_reg(idx)) {
+		/* Writes land in the registers; a counting clock goes on from them. */
+		if (rtc_counting(r)) {
+			rtc_fill_time(r, r->cmos[RTC_REG_B], rtc_secs(r, now));
 			r->cmos[idx] = v;
-			r->offset_ns = rtc_regs_to_ns(r, g) - now;
-			rtc_resync(r, now);
-			rtc_arm_timer(r, now);
+			rtc_count_from_regs(r, rtc_div_ns(r, now));
+			rtc_arm_timer(r, now);	/* the next alarm match moved */
 		} else {
 			r->cmos[idx] = v;
 		}
 		return;
 	}
-	switch (idx) {
-	case RTC_REG_A:
-	case RTC_REG_B: {
-		/*
-		 * Changing A (divider) or B (SET, data mode) may stop or start the
-		 * clock or change the register format: take the guest time as it
-		 * stands (the stopped registers decode in the old format), then
-		 * restart from it or show it in the new format.
-		 */
-		rtc_catch_up(r, now);
-		if (rtc_running(r))
-			r->frozen_ns = now + r->offset_ns;
-		else
-			r->frozen_ns = rtc_regs_to_ns(r, r->frozen_ns);
-		if (idx == RTC_REG_A) {
-			r->cmos[RTC_REG_A] = v & ~RTC_A_UIP;
-		} else {
-			if (v & RTC_B_SET)
-				v &= ~RTC_B_UIE;	/* SET clears UIE (datasheet, register B) */
-			r->cmos[RTC_REG_B] = v;
-		}
-		if (rtc_running(r))
-			r->offset_ns = r->frozen_ns - now;
-		else
-			rtc_fill_time(r, r->frozen_ns);
-		rtc_resync(r, now);
-		rtc_update_irq(r);
+	if (idx == RTC_REG_A || idx == RTC_REG_B) {
+		rtc_write_control(r, idx, v, now);
+		return;
+	}
+	r->cmos[idx] = v;	/* alarm bytes and plain CMOS RAM */
+	if (rtc_is_alarm_reg(idx))
 		rtc_arm_timer(r, now);
-		break;
-	}
-	case RTC_REG_C:
-	case RTC_REG_D:
-		break;	/* read-only */
-	default:
-		r->cmos[idx] = v;	/* alarm bytes and plain CMOS RAM */
-		if (rtc_is_alarm_reg(idx))
-			rtc_arm_timer(r, now);
-		break;
-	}
 }
 
 static void rtc_bus_read(void *dev, u64 off, void *data, unsigned len)
@@ -491,11 +599,9 @@ static void rtc_destroy(void *dev)
 {
 	struct rtc *r = dev;
 
+	/* The main loop has stopped: the timer cannot be running. */
+	vclock_timer_del(&r->timer);
 	bus_remove(&r->vm->pio, PIO_RTC, r);
-	if (r->tfd >= 0) {
-		evloop_del(&r->vm->loop, r->tfd);
-		close(r->tfd);
-	}
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
@@ -508,6 +614,7 @@ static const struct vm_device_ops rtc_dev_ops = {
 int rtc_create(struct vm *vm)
 {
 	struct rtc *r = calloc(1, sizeof(*r));
+	struct timespec host;
 	s64 now;
 	int ret;
 
@@ -516,25 +623,26 @@ int rtc_create(struct vm *vm)
 	r->vm = vm;
 	r->rl = (struct ratelimit)RATELIMIT_INIT;
 	pthread_mutex_init(&r->lock, NULL);
+	vclock_timer_init(&r->timer, &vm->clock, rtc_timer_fired, r);
 	/* As firmware leaves it: 32.768 kHz divider, 1024 Hz rate, BCD, 24-hour. */
 	r->cmos[RTC_REG_A] = RTC_A_DV_32KHZ | 0x06;
 	r->cmos[RTC_REG_B] = RTC_B_24H;
 	rtc_fill_memory_size(r, vm);
-	now = host_now_ns();
-	rtc_fill_time(r, now);
+
+	/*
+	 * The host's UTC time, once: from here on the VM clock alone moves it. The
+	 * divider takes the host's phase, so the guest's seconds turn with the
+	 * host's (at least until the host's clock is stepped).
+	 */
+	clock_gettime(CLOCK_REALTIME, &host);
+	now = (s64)vclock_now(&vm->clock);
+	r->div_off = (s64)host.tv_nsec - now;
+	r->cal_off = (s64)host.tv_sec;
 	rtc_resync(r, now);
 
-	r->tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (r->tfd < 0) {
-		ret = -errno;
-		goto err_free;
-	}
-	ret = evloop_add(&vm->loop, r->tfd, EPOLLIN, rtc_timer_event, r);
-	if (ret)
-		goto err_tfd;
 	ret = bus_add(&vm->pio, PIO_RTC, 2, &rtc_bus_ops, r, "rtc");
 	if (ret)
-		goto err_loop;
+		goto err_free;
 	ret = vm_add_device(vm, &rtc_dev_ops, r);
 	if (ret)
 		goto err_bus;
@@ -542,10 +650,6 @@ int rtc_create(struct vm *vm)
 
 err_bus:
 	bus_remove(&vm->pio, PIO_RTC, r);
-err_loop:
-	evloop_del(&vm->loop, r->tfd);
-err_tfd:
-	close(r->tfd);
 err_free:
 	pthread_mutex_destroy(&r->lock);
 	free(r);

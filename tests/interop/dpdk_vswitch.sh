@@ -50,7 +50,20 @@ tp_quit() {
 
 # The first "<what>-packets: N" of the forward statistics testpmd prints on stop.
 tp_stat() {
-	awk -v what="$2-packets:" '$1 == what { print $2; exit }' "$T/$1.out"
+	awk -v what="$2-packets:" '/Forward statistics/ { f = 1 } f && $1 == what { print $2; exit }' \
+		"$T/$1.out"
+}
+
+# Frames port 0 of testpmd NAME has received so far (show port stats, without stopping).
+tp_rx_now() {
+	local n
+	n=$(grep -c "NIC statistics for port 0" "$T/$1.out")
+	tp_cmd "$1" "show port stats 0"
+	# shellcheck disable=SC2016
+	wait_for "$IOVIRT_HANG_S" sh -c '[ "$(grep -c "NIC statistics for port 0" "$1")" -gt "$2" ]' \
+		sh "$T/$1.out" "$n" || return 1
+	awk '/NIC statistics for port 0/ { f = 1 } f && $1 == "RX-packets:" { v = $2; f = 0 }
+	     END { print v + 0 }' "$T/$1.out"
 }
 
 run_case() {
@@ -62,31 +75,48 @@ run_case() {
 	"$VSW" $mode --port "$T/a.sock" --port "$T/b.sock" > "$sw_out" 2> "$T/sw-$label.err" &
 	local sw=$!
 	track $sw
-	wait_path "$T/b.sock" 5 || fail "$label: the switch did not come up"
+	wait_path "$T/b.sock" "$IOVIRT_HANG_S" || fail "$label: the switch did not come up"
 
 	tp_start rx 1 "net_virtio_user1,path=$T/b.sock$vargs" rxonly
-	wait_log "$T/rx.out" "testpmd>" 20 || fail "$label: receiving testpmd did not start: $(tail -3 "$T/rx.out")"
+	wait_log "$T/rx.out" "testpmd>" "$IOVIRT_HANG_S" ||
+		fail "$label: receiving testpmd did not start: $(tail -3 "$T/rx.out")"
 	tp_cmd rx start
 	tp_start tx 0 "net_virtio_user0,path=$T/a.sock$vargs" txonly
-	wait_log "$T/tx.out" "testpmd>" 20 || fail "$label: sending testpmd did not start: $(tail -3 "$T/tx.out")"
+	wait_log "$T/tx.out" "testpmd>" "$IOVIRT_HANG_S" ||
+		fail "$label: sending testpmd did not start: $(tail -3 "$T/tx.out")"
 	tp_cmd tx start
+	# About a second of traffic, and at least some however slow the machine is.
 	sleep 1
+	traffic() {
+		vsw_dump $sw "$sw_out" && [ "$(vsw_counter "$sw_out" 1 tx_pkts)" -gt 0 ]
+	}
+	wait_for "$IOVIRT_HANG_S" traffic || fail "$label: no frame reached port 1"
 	tp_cmd tx stop
-	wait_log "$T/tx.out" "TX-packets" 10 || fail "$label: no statistics from the sender"
-	# Let the receiver drain its ring before it stops counting.
-	sleep 0.5
+	wait_log "$T/tx.out" "TX-packets" "$IOVIRT_HANG_S" || fail "$label: no statistics from the sender"
+	sent=$(tp_stat tx TX)
+	# Every frame sent is taken by the switch and delivered or dropped: the counters settle.
+	settled() {
+		vsw_dump $sw "$sw_out" || return 1
+		a_rx=$(vsw_counter "$sw_out" 0 rx_pkts)
+		b_tx=$(vsw_counter "$sw_out" 1 tx_pkts)
+		b_drop=$(vsw_counter "$sw_out" 1 tx_drop)
+		[ "$a_rx" = "$sent" ] && [ $((b_tx + b_drop)) = "$a_rx" ]
+	}
+	wait_for "$IOVIRT_HANG_S" settled ||
+		fail "$label: switch counters never settled (sent $sent, port 0 got $a_rx, port 1 $b_tx + $b_drop dropped)"
+	# The receiver drains its ring before it stops counting.
+	drained() {
+		[ "$(tp_rx_now rx)" = "$b_tx" ]
+	}
+	wait_for "$IOVIRT_HANG_S" drained || fail "$label: the receiver never got the $b_tx frames delivered"
 	tp_cmd rx stop
-	wait_log "$T/rx.out" "RX-packets" 10 || fail "$label: no statistics from the receiver"
-	kill -USR1 $sw
-	sleep 0.2
+	wait_log "$T/rx.out" "Forward statistics" "$IOVIRT_HANG_S" ||
+		fail "$label: no statistics from the receiver"
+	wait_log "$T/rx.out" "Accumulated forward statistics" "$IOVIRT_HANG_S" ||
+		fail "$label: no statistics from the receiver"
 	tp_quit tx
 	tp_quit rx
-
-	sent=$(tp_stat tx TX)
 	got=$(tp_stat rx RX)
-	a_rx=$(vsw_counter "$sw_out" 0 rx_pkts)
-	b_tx=$(vsw_counter "$sw_out" 1 tx_pkts)
-	b_drop=$(vsw_counter "$sw_out" 1 tx_drop)
 	echo "$label: testpmd sent $sent, switch got $a_rx on port 0, delivered $b_tx to port 1" \
 		"(dropped $b_drop), testpmd received $got"
 	[ "${got:-0}" -gt 0 ] || fail "$label: nothing arrived at the receiving testpmd"

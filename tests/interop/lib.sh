@@ -42,6 +42,7 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 
 # Reserve n more 2 MiB pages; returns 1 (nothing changed) when the kernel cannot.
 hugepages_reserve() {
@@ -56,6 +57,22 @@ hugepages_reserve() {
 		IOVIRT_HUGEPAGES_SAVED=""
 		return 1
 	fi
+	return 0
+}
+
+# Waits are for events (a socket appears, a log line, counters that settle):
+# their bounds only catch a hang, however slow a loaded machine is.
+IOVIRT_HANG_S=120
+
+# Run "$@" until it succeeds, at most $1 seconds: wait_for SECONDS CMD...
+wait_for() {
+	local s=$1 i=0
+	shift
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -gt $((s * 20)) ] && return 1
+		sleep 0.05
+	done
 	return 0
 }
 
@@ -79,6 +96,16 @@ wait_log() {
 		sleep 0.1
 	done
 	return 0
+}
+
+# Make the switch dump its counters and wait until the dump is in its stdout:
+# vsw_dump PID FILE (each dump ends with the mac table line).
+vsw_dump() {
+	local n
+	n=$(grep -c '^vswitch: mac table' "$2")
+	kill -USR1 "$1" || return 1
+	# shellcheck disable=SC2016
+	wait_for "$IOVIRT_HANG_S" sh -c '[ "$(grep -c "^vswitch: mac table" "$1")" -gt "$2" ]' sh "$2" "$n"
 }
 
 # Counter of a vswitch port from its stdout (after SIGUSR1): vsw_counter FILE PORT FIELD

@@ -814,6 +814,36 @@ uint64_t qtest_clock_step(struct qtest_state *s, uint64_t ns)
 	return s->slept_ns;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void qtest_wait_start(struct qtest_wait *w, struct qtest_state *s, uint64_t step_ns,
+		      unsigned tries)
+{
+	*w = (struct qtest_wait){ .s = s, .step_ns = step_ns, .tries = tries,
+				  .deadline_ns = mono_ns() + QTEST_HANG_MS * 1000000ull };
+}
+
+bool qtest_wait_more(struct qtest_wait *w)
+{
+	if (w->stepped < w->tries) {
+		w->stepped++;
+		qtest_clock_step(w->s, w->step_ns);
+		return true;
+	}
+	if (mono_ns() > w->deadline_ns)
+		return false;
+	/* The clock budget is spent: look again as real time passes, backing off to 1 ms. */
+	w->pause_us = w->pause_us ? (w->pause_us < 1000 ? w->pause_us * 2 : 1000) : 10;
+	usleep(w->pause_us);
+	return true;
+}
+
 bool qtest_clock_step_next(struct qtest_state *s, uint64_t *now)
 {
 	const char *l;
@@ -862,12 +892,7 @@ unsigned qtest_irq_raises(struct qtest_state *s, unsigned num)
 bool qtest_wait_irq(struct qtest_state *s, unsigned num, bool level, uint64_t step_ns,
 		    unsigned tries)
 {
-	for (unsigned i = 0; i < tries; i++) {
-		if (qtest_get_irq(s, num) == level)
-			return true;
-		qtest_clock_step(s, step_ns);
-	}
-	return qtest_get_irq(s, num) == level;
+	return QTEST_WAIT_UNTIL(s, qtest_get_irq(s, num) == level, step_ns, tries);
 }
 
 bool qtest_msi_intercept(struct qtest_state *s)

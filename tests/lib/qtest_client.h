@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum qtest_target {
 	QTEST_IOVIRT,
@@ -103,6 +104,41 @@ uint64_t qtest_clock_step(struct qtest_state *s, uint64_t ns);
 bool qtest_clock_step_next(struct qtest_state *s, uint64_t *now);
 
 /*
+ * Waiting for the target to do something. Between looks the clock is stepped
+ * by step_ns, at most `tries` times: the time the device may take by its own
+ * clock. Past that the wait goes on without moving the clock, for as long as
+ * QTEST_HANG_MS of real time, because part of a target's work runs in real
+ * time however its clock is driven (iovirt's virtio I/O threads, QEMU's main
+ * loop): on a loaded machine it can take any time, and only a hang fails.
+ *
+ *	CHECK(QTEST_WAIT_UNTIL(s, qtest_get_irq(s, gsi), 1000000, 100));
+ */
+#define QTEST_HANG_MS 60000
+struct qtest_wait {
+	struct qtest_state *s;
+	uint64_t step_ns;
+	unsigned tries, stepped;
+	uint64_t deadline_ns;	/* CLOCK_MONOTONIC */
+	unsigned pause_us;
+};
+void qtest_wait_start(struct qtest_wait *w, struct qtest_state *s, uint64_t step_ns,
+		      unsigned tries);
+/* Step or pause before the next look; false once the hang bound has passed. */
+bool qtest_wait_more(struct qtest_wait *w);
+#define QTEST_WAIT_UNTIL(s, cond, step_ns, tries)                                                  \
+	__extension__({                                                                            \
+		struct qtest_wait _qw;                                                             \
+		bool _ok;                                                                          \
+		qtest_wait_start(&_qw, (s), (step_ns), (tries));                                   \
+		while (!(_ok = !!(cond)) && qtest_wait_more(&_qw))                                 \
+			;                                                                          \
+		if (!_ok)                                                                          \
+			fprintf(stderr, "%s:%d: still false after %d s: %s\n", __FILE__,          \
+				__LINE__, QTEST_HANG_MS / 1000, #cond);                            \
+		_ok;                                                                               \
+	})
+
+/*
  * Interrupts. After qtest_irq_intercept_in(s, "ioapic") the target reports
  * IOAPIC input levels; qtest_get_irq() makes a round trip first so that what
  * the last command caused has arrived. qtest_irq_raises() counts raise edges
@@ -113,7 +149,7 @@ bool qtest_get_irq(struct qtest_state *s, unsigned num);
 /* The level as last reported, without a round trip (for pipelined tests). */
 bool qtest_irq_peek(struct qtest_state *s, unsigned num);
 unsigned qtest_irq_raises(struct qtest_state *s, unsigned num);
-/* Wait (clock steps of step_ns, at most tries) for a level; returns whether reached. */
+/* Wait (QTEST_WAIT_UNTIL: clock steps of step_ns, at most tries) for a level; whether reached. */
 bool qtest_wait_irq(struct qtest_state *s, unsigned num, bool level, uint64_t step_ns,
 		    unsigned tries);
 

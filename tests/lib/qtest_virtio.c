@@ -147,15 +147,10 @@ void qvirtio_set_status(struct qvirtio_dev *d, uint8_t status)
 
 void qvirtio_reset(struct qvirtio_dev *d)
 {
-	unsigned tries = 0;
-
 	/* §4.1.4.3.2: after writing 0 the driver waits until the device reads back 0. */
 	qvirtio_set_status(d, 0);
-	while (qvirtio_get_status(d)) {
-		if (++tries == 1000)
-			qtest_fatal(d->qts, "virtio: device status never read back 0 after reset");
-		qtest_clock_step(d->qts, 1000000);
-	}
+	if (!QTEST_WAIT_UNTIL(d->qts, !qvirtio_get_status(d), 1000000, 1000))
+		qtest_fatal(d->qts, "virtio: device status never read back 0 after reset");
 	qvirtio_set_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	qvirtio_set_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 }
@@ -392,12 +387,7 @@ bool qvirtqueue_get_used(struct qvirtqueue *vq, uint16_t *id, uint32_t *len)
 bool qvirtqueue_wait_used(struct qvirtqueue *vq, uint16_t *id, uint32_t *len, uint64_t step_ns,
 			  unsigned tries)
 {
-	for (unsigned i = 0; i <= tries; i++) {
-		if (qvirtqueue_get_used(vq, id, len))
-			return true;
-		qtest_clock_step(vq->dev->qts, step_ns);
-	}
-	return false;
+	return QTEST_WAIT_UNTIL(vq->dev->qts, qvirtqueue_get_used(vq, id, len), step_ns, tries);
 }
 
 bool qvirtio_msi_seen(struct qvirtio_dev *d, unsigned vec)

@@ -91,7 +91,7 @@ uint16_t qvirtqueue_add(struct qvirtqueue *vq, const struct qvirtio_buf *bufs, u
 void qvirtqueue_kick(struct qvirtqueue *vq);
 /* Take the next used entry; false when there is none yet. */
 bool qvirtqueue_get_used(struct qvirtqueue *vq, uint16_t *id, uint32_t *len);
-/* Wait (clock steps of step_ns, at most tries) for a used entry. */
+/* Wait (QTEST_WAIT_UNTIL: clock steps of step_ns, at most tries) for a used entry. */
 bool qvirtqueue_wait_used(struct qvirtqueue *vq, uint16_t *id, uint32_t *len, uint64_t step_ns,
 			  unsigned tries);
 /* Has vector `vec` written its message into the MSI page since the last clear? */

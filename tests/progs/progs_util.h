@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "wait.h"
 
 static char progs_dir[64];
 
@@ -112,7 +113,7 @@ static int progs_run_capture(const char *const argv[], char *err, size_t errlen)
 	snprintf(path, sizeof(path), "%s/stderr.txt", progs_tmpdir());
 	unlink(path);
 	pid = progs_spawn(argv, path);
-	st = progs_wait(pid, 5000);
+	st = progs_wait(pid, TEST_HANG_MS);	/* it exits at once; the bound is a hang */
 	if (st < 0) {
 		progs_kill(pid, SIGKILL);
 		return -1;

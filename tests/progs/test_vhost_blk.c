@@ -178,9 +178,11 @@ static void blk_submit(struct blk_t *t, unsigned q, unsigned slot, u32 type, u64
 /* Collect completions on q until `want` more arrived or wait_ms passed; returns how many. */
 static unsigned blk_collect_wait(struct blk_t *t, unsigned q, unsigned want, int wait_ms)
 {
+	u64 deadline = test_mono_ns() + (u64)wait_ms * 1000000ull;
 	unsigned got = 0;
 
-	for (int tries = 0; got < want && tries <= wait_ms / 10; tries++) {
+	for (bool last = false; got < want && !last;) {
+		last = test_mono_ns() > deadline;	/* one more look after the deadline */
 		u32 id, len;
 
 		while (got < want && vu_fe_get_used(&t->fe, q, &id, &len) == 1) {
@@ -202,9 +204,10 @@ static unsigned blk_collect_wait(struct blk_t *t, unsigned q, unsigned want, int
 	return got;
 }
 
+/* Completions the test waits for: however long a loaded machine takes (wait.h's hang bound). */
 static unsigned blk_collect(struct blk_t *t, unsigned q, unsigned want)
 {
-	return blk_collect_wait(t, q, want, 5000);
+	return blk_collect_wait(t, q, want, TEST_HANG_MS);
 }
 
 /* One request, waited for: its status byte. */
@@ -251,7 +254,7 @@ static void test_basic(bool poll)
 	CHECK_EQ(cfg.capacity, DISK_SIZE / 512);
 	CHECK_EQ(cfg.num_queues, 2);
 	CHECK_EQ(cfg.blk_size, 512);
-	CHECK_EQ(cfg.seg_max, 254);
+	CHECK_EQ(cfg.seg_max, 126);
 	CHECK_EQ(cfg.max_discard_seg, 32);
 	CHECK_EQ(vu_fe_get_config(&t.fe, 20, cfgraw, 4), 0); /* blk_size alone */
 	CHECK_EQ(*(u32 *)cfgraw, 512);
@@ -371,6 +374,45 @@ static void test_reconnect(void)
 	blk_fini(&t);
 }
 
+/*
+ * --client: the back-end connects to a front-end that listens (QEMU's
+ * server=on), and connects again when that front-end goes away — also to a
+ * front-end that only comes up later.
+ */
+static void test_client(void)
+{
+	struct blk_t t;
+	int lfd;
+
+	blk_init(&t, 1, "client");
+	lfd = vu_listen(t.sock);
+	CHECK(lfd >= 0);
+	blk_start(&t, "--client", NULL);
+	for (unsigned round = 0; round < 2; round++) {
+		int sock = vu_accept(lfd);
+
+		CHECK(sock >= 0);
+		vu_fe_init(&t.fe, sock);
+		CHECK_EQ(vu_fe_add_memory(&t.fe, 0, MEM_SIZE), 0);
+		blk_setup(&t, true);
+		fill(slot_data(&t, 0), 4096, round);
+		CHECK_EQ(blk_do(&t, 0, 0, VIRTIO_BLK_T_OUT, 8, 4096, 1), VIRTIO_BLK_S_OK);
+		vu_fe_destroy(&t.fe);
+		if (round == 0) {
+			/* The front-end is gone for a while, socket and all. */
+			close(lfd);
+			unlink(t.sock);
+			progs_sleep_ms(300);
+			lfd = vu_listen(t.sock);
+			CHECK(lfd >= 0);
+		}
+	}
+	close(lfd);
+	/* blk_fini closes the front-end again: give it a harmless one. */
+	vu_fe_init(&t.fe, -1);
+	blk_fini(&t);
+}
+
 /* Count the heads the inflight region of queue 0 marks in flight (vhost-user layout). */
 static unsigned inflight_count(const u8 *area)
 {
@@ -385,6 +427,10 @@ static unsigned inflight_count(const u8 *area)
 /*
  * SIGKILL while 32 writes of 256 KiB are being processed, restart, reconnect
  * with the same inflight area and rings: every write completes exactly once.
+ * The kill comes at a point of progress, not of time: once the back-end has
+ * taken (in flight or done) 1, 5, 9 ... of the batch's requests, as its
+ * inflight area and the used ring show. Rounds go on (up to 64) until one
+ * kill found requests in flight, so the resubmission path is always run.
  */
 static void test_kill_restart(void)
 {
@@ -409,8 +455,9 @@ static void test_kill_restart(void)
 	CHECK_EQ(vu_fe_setup_ring(&t.fe, 0, QSIZE, RING_GPA(0)), 0);
 	used = t.fe.ring[0].used;
 
-	for (unsigned round = 0; round < rounds; round++) {
-		unsigned got, before, in_flight;
+	for (unsigned round = 0; round < rounds || (!resubmitted && round < 64); round++) {
+		unsigned got, before, in_flight, target = 1 + (round % 8) * 4;
+		u16 start = __atomic_load_n(&used->idx, __ATOMIC_ACQUIRE);
 		u32 base;
 		int st;
 
@@ -419,8 +466,10 @@ static void test_kill_restart(void)
 			blk_submit(&t, 0, s, VIRTIO_BLK_T_OUT, s * (SLOT_DATA / 512), SLOT_DATA, 1);
 		}
 		vu_fe_kick(&t.fe, 0);
-		/* Somewhere in the middle of the batch (0–3.5 ms in). */
-		usleep(500 * (round % 8));
+		/* Somewhere in the middle of the batch: `target` requests taken. */
+		WAIT_UNTIL(inflight_count(area) +
+				   (u16)(__atomic_load_n(&used->idx, __ATOMIC_ACQUIRE) - start) >=
+			   target);
 		st = progs_kill(t.pid, SIGKILL);
 		CHECK(WIFSIGNALED(st));
 		/* What completed before the kill (all of it is still a valid round). */
@@ -515,6 +564,7 @@ int main(void)
 	RUN(test_basic(true));
 	RUN(test_readonly());
 	RUN(test_reconnect());
+	RUN(test_client());
 	RUN(test_kill_restart());
 	return check_done();
 }

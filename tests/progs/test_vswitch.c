@@ -14,6 +14,7 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 #include <poll.h>
+#include <sched.h>
 
 #include "iovirt/vhost_user.h"
 #include "progs_util.h"
@@ -50,7 +51,13 @@ struct sw_t {
 
 static const char *sw_bin;
 
-static void sw_start(struct sw_t *t, const char *name, const char *mode, unsigned pairs)
+/*
+ * Start the switch. `age` (--mac-age, seconds): tests of learned forwarding
+ * use a long one, so that no stall of a loaded machine between learning an
+ * address and using it can make it expire; the ageing test a short one.
+ */
+static void sw_start_aged(struct sw_t *t, const char *name, const char *mode, unsigned pairs,
+			  const char *age)
 {
 	const char *argv[16];
 	char q[8];
@@ -71,7 +78,7 @@ static void sw_start(struct sw_t *t, const char *name, const char *mode, unsigne
 	argv[n++] = "--queues";
 	argv[n++] = q;
 	argv[n++] = "--mac-age";
-	argv[n++] = "2";
+	argv[n++] = age;
 	if (mode)
 		argv[n++] = mode;
 	argv[n] = NULL;
@@ -173,15 +180,14 @@ static void send_frame(struct port_fe *pf, const u8 dst[6], u32 len, u8 seed, un
 	CHECK(vu_fe_add_chain(&pf->fe, 1, segs + 1, g, l, w) >= 0);
 	vu_fe_kick(&pf->fe, 1);
 	/* Reap transmit completions so the ring never fills. */
-	for (int tries = 0; tries < 200; tries++) {
-		if (vu_fe_get_used(&pf->fe, 1, &id, &ulen) == 1) {
-			CHECK_EQ(ulen, 0);
-			return;
-		}
-		progs_sleep_ms(1);
-	}
-	CHECK(!"transmit chain never used");
+	if (WAIT_UNTIL(vu_fe_get_used(&pf->fe, 1, &id, &ulen) == 1))
+		CHECK_EQ(ulen, 0);
+	else
+		CHECK(!"transmit chain never used");
 }
+
+/* recv_frame() for a frame that must come: wait as long as a loaded machine takes. */
+#define ARRIVES TEST_HANG_MS
 
 /*
  * Receive one frame on port pf within timeout_ms: returns its length (without
@@ -192,8 +198,10 @@ static int recv_frame(struct port_fe *pf, u8 *out, int timeout_ms, unsigned *nbu
 	struct vu_fe_ring *r = &pf->fe.ring[0];
 	struct virtio_net_hdr_mrg_rxbuf h;
 	u32 id, len, total = 0, want = 1, got = 0;
+	u64 deadline = test_mono_ns() + (u64)timeout_ms * 1000000ull;
 
-	for (int t = 0; t <= timeout_ms && got < want; t++) {
+	for (bool last = false; !last && got < want;) {
+		last = test_mono_ns() > deadline;	/* one more look after the deadline */
 		while (got < want && vu_fe_get_used(&pf->fe, 0, &id, &len) == 1) {
 			u8 *buf = vu_fe_gpa(&pf->fe, r->desc[id].addr, r->desc[id].len);
 
@@ -242,15 +250,32 @@ static bool frame_ok(const u8 *f, int len, u32 want_len, const u8 dst[6], const 
 	return true;
 }
 
-/* Counters for port i from the switch's stdout after SIGUSR1. */
+/* Complete counter dumps in the switch's stdout so far (each ends with the mac table line). */
+static unsigned dumps(struct sw_t *t)
+{
+	char line[512];
+	unsigned n = 0;
+	FILE *f = fopen(t->out, "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, "vswitch: mac table ", 19);
+	fclose(f);
+	return n;
+}
+
+/* Counters for port i from the switch's stdout after SIGUSR1 (the dump it causes). */
 static bool counters(struct sw_t *t, unsigned i, unsigned long long c[6])
 {
 	char line[512], want[32];
 	bool found = false;
+	unsigned n = dumps(t);
 	FILE *f;
 
 	kill(t->pid, SIGUSR1);
-	progs_sleep_ms(100);
+	if (!WAIT_UNTIL(dumps(t) > n))
+		return false;
 	f = fopen(t->out, "r");
 	if (!f)
 		return false;
@@ -265,6 +290,11 @@ static bool counters(struct sw_t *t, unsigned i, unsigned long long c[6])
 	}
 	fclose(f);
 	return found;
+}
+
+static void sw_start(struct sw_t *t, const char *name, const char *mode, unsigned pairs)
+{
+	sw_start_aged(t, name, mode, pairs, "300");
 }
 
 static const u8 bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -284,22 +314,22 @@ static void test_switching(const char *mode)
 
 	/* Broadcast from 0: ports 1 and 2 get it, 0 does not. */
 	send_frame(&t.p[0], bcast, 60, 1, 1);
-	len = recv_frame(&t.p[1], f, 1000, NULL);
+	len = recv_frame(&t.p[1], f, ARRIVES, NULL);
 	CHECK(frame_ok(f, len, 60, bcast, t.p[0].mac, 1));
-	len = recv_frame(&t.p[2], f, 1000, NULL);
+	len = recv_frame(&t.p[2], f, ARRIVES, NULL);
 	CHECK(frame_ok(f, len, 60, bcast, t.p[0].mac, 1));
 	CHECK(nothing(&t.p[0], 30));
 
 	/* Unicast from 1 to 0 (learned): only 0 gets it; 1000 bytes in two pieces. */
 	send_frame(&t.p[1], t.p[0].mac, 1000, 2, 2);
-	len = recv_frame(&t.p[0], f, 1000, &nb);
+	len = recv_frame(&t.p[0], f, ARRIVES, &nb);
 	CHECK(frame_ok(f, len, 1000, t.p[0].mac, t.p[1].mac, 2));
 	CHECK_EQ(nb, 1);
 	CHECK(nothing(&t.p[2], 30));
 
 	/* Unicast from 0 to 1 (learned from the last frame), spread over 256-byte buffers. */
 	send_frame(&t.p[0], t.p[1].mac, 1500, 3, 3);
-	len = recv_frame(&t.p[1], f, 1000, &nb);
+	len = recv_frame(&t.p[1], f, ARRIVES, &nb);
 	CHECK(frame_ok(f, len, 1500, t.p[1].mac, t.p[0].mac, 3));
 	CHECK_EQ(nb, (HDR + 1500 + 255) / 256);
 	CHECK(nothing(&t.p[2], 30));
@@ -309,13 +339,15 @@ static void test_switching(const char *mode)
 		const u8 stranger[6] = { 0x02, 0x99, 0, 0, 0, 1 };
 
 		send_frame(&t.p[1], stranger, 2040, 4, 1);
-		len = recv_frame(&t.p[0], f, 1000, NULL);
+		len = recv_frame(&t.p[0], f, ARRIVES, NULL);
 		CHECK(frame_ok(f, len, 2040, stranger, t.p[1].mac, 4));
 		CHECK(nothing(&t.p[2], 50));
 		/* A smaller one still fits at port 2: the oversized frame took nothing. */
 		send_frame(&t.p[1], stranger, 100, 5, 1);
-		CHECK(frame_ok(f, recv_frame(&t.p[2], f, 1000, NULL), 100, stranger, t.p[1].mac, 5));
-		CHECK(frame_ok(f, recv_frame(&t.p[0], f, 1000, NULL), 100, stranger, t.p[1].mac, 5));
+		len = recv_frame(&t.p[2], f, ARRIVES, NULL);
+		CHECK(frame_ok(f, len, 100, stranger, t.p[1].mac, 5));
+		len = recv_frame(&t.p[0], f, ARRIVES, NULL);
+		CHECK(frame_ok(f, len, 100, stranger, t.p[1].mac, 5));
 	}
 
 	/* A runt (shorter than an Ethernet header) is dropped and counted. */
@@ -327,7 +359,14 @@ static void test_switching(const char *mode)
 	 * port 0 sent 2 frames and got 3; port 1 sent 3 and got 2; port 2 sent
 	 * one runt (dropped) and got 2, one more being too long for it.
 	 */
-	CHECK(counters(&t, 0, c0) && counters(&t, 1, c1) && counters(&t, 2, c2));
+	/*
+	 * The forwarding threads count a frame around the time they deliver it
+	 * (the runt: whenever they get to it): dump the counters until they have
+	 * settled on what is expected, then check each for the message.
+	 */
+	CHECK(WAIT_UNTIL(counters(&t, 0, c0) && counters(&t, 1, c1) && counters(&t, 2, c2) &&
+			 c0[0] == 2 && c0[3] == 3 && c1[0] == 3 && c1[3] == 2 && c2[2] == 1 &&
+			 c2[3] == 2 && c2[5] == 1));
 	CHECK_EQ(c0[0], 2);
 	CHECK_EQ(c0[1], 60 + 1500);
 	CHECK_EQ(c0[3], 3);
@@ -340,20 +379,14 @@ static void test_switching(const char *mode)
 	CHECK_EQ(c2[3], 2);
 	CHECK_EQ(c2[5], 1);
 
-	/* Ageing (--mac-age 2): after 3 s port 0's address is unknown again: flooded. */
-	progs_sleep_ms(3100);
-	send_frame(&t.p[1], t.p[0].mac, 64, 7, 1);
-	CHECK(frame_ok(f, recv_frame(&t.p[0], f, 1000, NULL), 64, t.p[0].mac, t.p[1].mac, 7));
-	CHECK(frame_ok(f, recv_frame(&t.p[2], f, 1000, NULL), 64, t.p[0].mac, t.p[1].mac, 7));
-
 	/* Port 2 goes away and comes back; forwarding to it resumes. */
 	port_disconnect(&t.p[2]);
 	send_frame(&t.p[0], bcast, 64, 8, 1);
-	CHECK(frame_ok(f, recv_frame(&t.p[1], f, 1000, NULL), 64, bcast, t.p[0].mac, 8));
+	CHECK(frame_ok(f, recv_frame(&t.p[1], f, ARRIVES, NULL), 64, bcast, t.p[0].mac, 8));
 	port_connect(&t, 2, true, BUF);
 	send_frame(&t.p[0], bcast, 64, 9, 1);
-	CHECK(frame_ok(f, recv_frame(&t.p[2], f, 1000, NULL), 64, bcast, t.p[0].mac, 9));
-	CHECK(frame_ok(f, recv_frame(&t.p[1], f, 1000, NULL), 64, bcast, t.p[0].mac, 9));
+	CHECK(frame_ok(f, recv_frame(&t.p[2], f, ARRIVES, NULL), 64, bcast, t.p[0].mac, 9));
+	CHECK(frame_ok(f, recv_frame(&t.p[1], f, ARRIVES, NULL), 64, bcast, t.p[0].mac, 9));
 
 	/* A driver that breaks its ring (a buffer outside memory) loses only its own port. */
 	{
@@ -365,7 +398,7 @@ static void test_switching(const char *mode)
 		vu_fe_kick(&t.p[2].fe, 1);
 		progs_sleep_ms(50);
 		send_frame(&t.p[0], t.p[1].mac, 64, 10, 1);
-		CHECK(frame_ok(f, recv_frame(&t.p[1], f, 1000, NULL), 64, t.p[1].mac, t.p[0].mac,
+		CHECK(frame_ok(f, recv_frame(&t.p[1], f, ARRIVES, NULL), 64, t.p[1].mac, t.p[0].mac,
 			       10));
 	}
 
@@ -395,14 +428,10 @@ static u8 ctrl_mq(struct port_fe *pf, u16 ctrl_idx, u16 pairs)
 	b[8] = 0xee;
 	CHECK(vu_fe_add_chain(&pf->fe, ctrl_idx, 2, g, l, w) >= 0);
 	vu_fe_kick(&pf->fe, ctrl_idx);
-	for (int t = 0; t < 1000; t++) {
-		if (vu_fe_get_used(&pf->fe, ctrl_idx, &id, &len) == 1) {
-			CHECK_EQ(len, 1);
-			return b[8];
-		}
-		progs_sleep_ms(1);
-	}
-	return 0xee;
+	if (!WAIT_UNTIL(vu_fe_get_used(&pf->fe, ctrl_idx, &id, &len) == 1))
+		return 0xee;
+	CHECK_EQ(len, 1);
+	return b[8];
 }
 
 static void test_multiqueue(void)
@@ -424,11 +453,101 @@ static void test_multiqueue(void)
 	CHECK_EQ(ctrl_mq(&t.p[1], 4, 1), VIRTIO_NET_OK);
 	/* One pair in use: frames land on receiveq 0 of port 1 (its pair 1 is not even set up). */
 	send_frame(&t.p[0], bcast, 64, 1, 1);
-	CHECK(frame_ok(f, recv_frame(&t.p[1], f, 1000, NULL), 64, bcast, t.p[0].mac, 1));
+	CHECK(frame_ok(f, recv_frame(&t.p[1], f, ARRIVES, NULL), 64, bcast, t.p[0].mac, 1));
 	CHECK_EQ(ctrl_mq(&t.p[1], 4, 2), VIRTIO_NET_OK);
 	for (unsigned i = 0; i < NPORTS; i++)
 		port_disconnect(&t.p[i]);
 	progs_kill(t.pid, SIGTERM);
+	CHECK(!progs_dump_log(t.log, "iovirt-vswitch"));
+	unlink(t.out);
+}
+
+/*
+ * The tap uplink, in a network namespace of our own: port 0 asks for the
+ * host's address with an ARP request; the host's stack answers through the
+ * tap, and the reply comes back to port 0 (learned) — and the switch's
+ * counters saw the frame both ways on the uplink.
+ */
+static void test_uplink(void)
+{
+	static const u8 arp_req[28] = {
+		0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01,	/* Ethernet/IPv4, request */
+		0x02, 0, 0, 0, 0, 0x10, 10, 9, 0, 2,		/* sender: port 0, 10.9.0.2 */
+		0, 0, 0, 0, 0, 0, 10, 9, 0, 1,			/* target: 10.9.0.1 */
+	};
+	const char *argv[8];
+	unsigned long long c[6];
+	struct sw_t t;
+	u8 f[4096];
+	int len, fd;
+
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "uplink test skipped: no network namespace (%s)\n", strerror(errno));
+		return;
+	}
+	memset(&t, 0, sizeof(t));
+	t.pairs = 1;
+	snprintf(t.log, sizeof(t.log), "%s/uplink.log", progs_tmpdir());
+	snprintf(t.out, sizeof(t.out), "%s/uplink.out", progs_tmpdir());
+	snprintf(t.sock[0], sizeof(t.sock[0]), "%s/uplink-0.sock", progs_tmpdir());
+	argv[0] = sw_bin;
+	argv[1] = "--port";
+	argv[2] = t.sock[0];
+	argv[3] = "--uplink";
+	argv[4] = "tap=iovt0";
+	argv[5] = NULL;
+	fd = open(t.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	{
+		int saved = dup(STDOUT_FILENO);
+
+		dup2(fd, STDOUT_FILENO);
+		t.pid = progs_spawn(argv, t.log);
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+		close(fd);
+	}
+	port_connect(&t, 0, true, BUF);
+	if (system("ip link set iovt0 up && ip addr add 10.9.0.1/24 dev iovt0")) {
+		CHECK(!"cannot configure the tap");
+		goto out;
+	}
+	{
+		/* The ARP payload goes after the Ethernet header send_frame builds. */
+		u8 *p = vu_fe_gpa(&t.p[0].fe, TX_BUFS, BUF);
+		gpa_t g[2] = { TX_BUFS, TX_BUFS + HDR };
+		u32 l[2] = { HDR, 42 };
+		bool w[2] = { false, false };
+		u32 id, ulen;
+
+		memset(p, 0, HDR);
+		memcpy(p + HDR, bcast, 6);
+		memcpy(p + HDR + 6, t.p[0].mac, 6);
+		p[HDR + 12] = 0x08;
+		p[HDR + 13] = 0x06;
+		memcpy(p + HDR + 14, arp_req, sizeof(arp_req));
+		CHECK(vu_fe_add_chain(&t.p[0].fe, 1, 2, g, l, w) >= 0);
+		vu_fe_kick(&t.p[0].fe, 1);
+		CHECK(WAIT_UNTIL(vu_fe_get_used(&t.p[0].fe, 1, &id, &ulen) == 1));
+	}
+	/* The reply: to port 0's address, an ARP reply (opcode 2) from 10.9.0.1. */
+	len = recv_frame(&t.p[0], f, ARRIVES, NULL);
+	CHECK(len >= 42);
+	if (len >= 42) {
+		CHECK(!memcmp(f, t.p[0].mac, 6));
+		CHECK(f[12] == 0x08 && f[13] == 0x06);
+		CHECK_EQ(f[21], 2);
+		CHECK(f[28] == 10 && f[29] == 9 && f[30] == 0 && f[31] == 1);
+	}
+	CHECK(counters(&t, 1, c));
+	CHECK(c[0] >= 1);	/* from the tap: the reply */
+	CHECK(c[3] >= 1);	/* into the tap: the request */
+out:
+	port_disconnect(&t.p[0]);
+	{
+		int st = progs_kill(t.pid, SIGTERM);
+
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
 	CHECK(!progs_dump_log(t.log, "iovirt-vswitch"));
 	unlink(t.out);
 }
@@ -460,6 +579,38 @@ static void test_cli(void)
 	CHECK_EQ(progs_lines(err), 1);
 }
 
+/*
+ * Ageing (--mac-age 1): an address unseen for longer than the age is unknown
+ * again, so frames to it flood. Only a lower bound on time is used: the switch
+ * learned port 0's address at the latest when port 1 received the frame that
+ * taught it, and the test waits longer than the age after that.
+ */
+static void test_ageing(void)
+{
+	struct sw_t t;
+	u8 f[8192];
+
+	sw_start_aged(&t, "sw-age", NULL, 1, "1");
+	for (unsigned i = 0; i < NPORTS; i++)
+		port_connect(&t, i, true, BUF);
+	send_frame(&t.p[0], bcast, 64, 1, 1);
+	CHECK(frame_ok(f, recv_frame(&t.p[1], f, ARRIVES, NULL), 64, bcast, t.p[0].mac, 1));
+	CHECK(frame_ok(f, recv_frame(&t.p[2], f, ARRIVES, NULL), 64, bcast, t.p[0].mac, 1));
+	progs_sleep_ms(2100);
+	send_frame(&t.p[1], t.p[0].mac, 64, 7, 1);
+	CHECK(frame_ok(f, recv_frame(&t.p[0], f, ARRIVES, NULL), 64, t.p[0].mac, t.p[1].mac, 7));
+	CHECK(frame_ok(f, recv_frame(&t.p[2], f, ARRIVES, NULL), 64, t.p[0].mac, t.p[1].mac, 7));
+	for (unsigned i = 0; i < NPORTS; i++)
+		port_disconnect(&t.p[i]);
+	{
+		int st = progs_kill(t.pid, SIGTERM);
+
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	CHECK(!progs_dump_log(t.log, "iovirt-vswitch"));
+	unlink(t.out);
+}
+
 #define RUN(t) (fprintf(stderr, "== %s\n", #t), t)
 
 int main(void)
@@ -469,5 +620,7 @@ int main(void)
 	RUN(test_switching(NULL));
 	RUN(test_switching("--poll"));
 	RUN(test_multiqueue());
+	RUN(test_ageing());
+	RUN(test_uplink()); /* last: it moves this process into a network namespace */
 	return check_done();
 }

@@ -19,7 +19,7 @@
 #include "qtest_pci.h"
 
 #define STEP_NS 1000000ull	/* 1 ms */
-#define MAX_STEPS 3000		/* QEMU's edu takes 100 ms of (real) time per DMA */
+#define MAX_STEPS 3000		/* clock budget: QEMU's edu takes 100 ms per DMA */
 
 static struct qtest_state *s;
 static struct qpci_bus bus;
@@ -132,12 +132,10 @@ static void test_registers(void)
 	CHECK_EQ(rd(EDU_REG_ID), EDU_ID_VALUE);
 
 	for (unsigned i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
-		unsigned steps = 0;
-
 		wr(EDU_REG_FACT, facts[i].n);
 		/* edu.rst: the result is there once the computing bit is clear. */
-		while ((rd(EDU_REG_STATUS) & EDU_STATUS_COMPUTING) && steps++ < MAX_STEPS)
-			qtest_clock_step(s, STEP_NS);
+		CHECK(QTEST_WAIT_UNTIL(s, !(rd(EDU_REG_STATUS) & EDU_STATUS_COMPUTING), STEP_NS,
+				       MAX_STEPS));
 		CHECK_EQ(rd(EDU_REG_FACT), facts[i].fact);
 	}
 	/* Status: only bit 7 is writable. */
@@ -198,9 +196,7 @@ static void test_intx(void)
 	/* Interrupt after factorial. */
 	wr(EDU_REG_STATUS, EDU_STATUS_IRQFACT);
 	wr(EDU_REG_FACT, 4);
-	for (unsigned i = 0; !qtest_get_irq(s, gsi) && i < MAX_STEPS; i++)
-		qtest_clock_step(s, STEP_NS);
-	CHECK(qtest_get_irq(s, gsi));
+	CHECK(qtest_wait_irq(s, gsi, true, STEP_NS, MAX_STEPS));
 	CHECK_EQ(rd(EDU_REG_IRQ_STATUS), EDU_IRQ_FACT);
 	CHECK_EQ(rd(EDU_REG_FACT), 24);
 	wr(EDU_REG_IRQ_ACK, EDU_IRQ_FACT);
@@ -262,20 +258,14 @@ static void test_msi(void)
 /* Start a transfer and wait for RUN to clear; returns the command register after. */
 static uint32_t dma(uint64_t src, uint64_t dst, uint64_t cnt, uint32_t cmd)
 {
-	unsigned steps = 0;
 	uint32_t v;
 
 	wrq(EDU_REG_DMA_SRC, src);
 	wrq(EDU_REG_DMA_DST, dst);
 	wrq(EDU_REG_DMA_CNT, cnt);
 	wr(EDU_REG_DMA_CMD, cmd | EDU_DMA_RUN);
-	while ((v = rd(EDU_REG_DMA_CMD)) & EDU_DMA_RUN) {
-		if (steps++ == MAX_STEPS) {
-			CHECK(!"DMA never completed");
-			break;
-		}
-		qtest_clock_step(s, STEP_NS);
-	}
+	if (!QTEST_WAIT_UNTIL(s, !((v = rd(EDU_REG_DMA_CMD)) & EDU_DMA_RUN), STEP_NS, MAX_STEPS))
+		CHECK(!"DMA never completed");
 	return v;
 }
 
@@ -329,9 +319,7 @@ static void test_dma(void)
 	wr(EDU_REG_DMA_CMD, EDU_DMA_RUN);
 	wrq(EDU_REG_DMA_SRC, 0x1234);
 	CHECK_EQ(rdq(EDU_REG_DMA_SRC), a);
-	for (unsigned i = 0; (rd(EDU_REG_DMA_CMD) & EDU_DMA_RUN) && i < MAX_STEPS; i++)
-		qtest_clock_step(s, STEP_NS);
-	CHECK_EQ(rd(EDU_REG_DMA_CMD) & EDU_DMA_RUN, 0);
+	CHECK(QTEST_WAIT_UNTIL(s, !(rd(EDU_REG_DMA_CMD) & EDU_DMA_RUN), STEP_NS, MAX_STEPS));
 	/* A command write without RUN does nothing. */
 	wr(EDU_REG_DMA_CMD, EDU_DMA_TO_RAM);
 	CHECK_EQ(rd(EDU_REG_DMA_CMD), 0);

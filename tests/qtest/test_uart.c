@@ -31,12 +31,7 @@ static void out(unsigned reg, uint8_t v)
 /* Wait for LSR bits (transmission may take time on a target). */
 static bool wait_lsr(uint8_t bits)
 {
-	for (int i = 0; i < 2000; i++) {
-		if ((in(UART_LSR) & bits) == bits)
-			return true;
-		qtest_clock_step(s, STEP_NS);
-	}
-	return false;
+	return QTEST_WAIT_UNTIL(s, (in(UART_LSR) & bits) == bits, STEP_NS, 2000);
 }
 
 static void test_reset_values(void)

@@ -24,6 +24,7 @@
 #include "harness.h"
 #include "qtest_virtio.h"
 #include "vu_test_backend.h"
+#include "wait.h"
 
 #define STEP_NS	  1000000ull
 #define DISK_SIZE (4u << 20)
@@ -139,15 +140,14 @@ int main(int argc, char **argv)
 	CHECK_EQ(used, 4097);
 	qtest_memread(s, buf, back, sizeof(back));
 	CHECK(!memcmp(back, pattern, sizeof(back)));
-	/* The back-end wrote the vector's irqfd; the harness delivered the MSI. */
-	CHECK(qvirtio_msi_seen(&dev, vq.vector));
+	/* The back-end writes the vector's irqfd after the used entry; the harness delivers it. */
+	CHECK(QTEST_WAIT_UNTIL(s, qvirtio_msi_seen(&dev, vq.vector), STEP_NS, 1000));
 
 	/* A crash with a write in flight; the back-end is back a moment later. */
 	vtb_set_hold(b, true);
 	qtest_memwrite(s, buf, pattern + 1, 512);
 	submit(&held, VIRTIO_BLK_T_OUT, 64, buf, 512, false);
-	for (int i = 0; i < 2000 && !vtb_held(b); i++)
-		usleep(1000);
+	CHECK(WAIT_UNTIL(vtb_held(b)));
 	CHECK_EQ(vtb_held(b), 1);
 	vtb_crash(b);
 	CHECK(!qvirtqueue_get_used(&vq, &id, &used));

@@ -170,9 +170,7 @@ int main(int argc, char **argv)
 
 	/* §4.1.4.3.2: reset reads back 0; the queue is disabled. */
 	qvirtio_set_status(&dev, 0);
-	for (int i = 0; i < 1000 && qvirtio_get_status(&dev); i++)
-		qtest_clock_step(s, STEP_NS);
-	CHECK_EQ(qvirtio_get_status(&dev), 0);
+	CHECK(QTEST_WAIT_UNTIL(s, !qvirtio_get_status(&dev), STEP_NS, 1000));
 	qpci_io_writew(&dev.pci, dev.common_bar, dev.common_off + VIRTIO_PCI_COMMON_Q_SELECT, 0);
 	CHECK_EQ(qpci_io_readw(&dev.pci, dev.common_bar,
 			       dev.common_off + VIRTIO_PCI_COMMON_Q_ENABLE), 0);

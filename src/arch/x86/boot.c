@@ -277,6 +277,23 @@ static char *cmdline_build(const struct vm *vm)
 	return s;
 }
 
+/*
+ * Linux on a hardware-reduced ACPI machine with no EFI reboots through "EFI"
+ * (absent here), then by jumping to the BIOS reset vector F000:FFF0 in real
+ * mode (machine_real_restart, reboot=bios), before it would try the 0xCF9
+ * port, a triple fault or the ACPI reset register. There is no BIOS: the
+ * reset vector holds this stub, which writes the FADT reset register, so the
+ * guest's reboot becomes a VM reset. 0xFFFF0 is in the reserved BIOS area.
+ */
+#define RESET_VECTOR_ADDR	0x000ffff0ull
+static const u8 reset_stub[] = {
+	0xba, PIO_ACPI_RESET & 0xff, PIO_ACPI_RESET >> 8,	/* mov dx, PIO_ACPI_RESET */
+	0xb0, ACPI_RESET_VALUE,					/* mov al, ACPI_RESET_VALUE */
+	0xee,							/* out dx, al */
+	0xf4,							/* 1: hlt */
+	0xeb, 0xfd,						/* jmp 1b */
+};
+
 int x86_load_kernel(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -339,6 +356,9 @@ int x86_load_kernel(struct vm *vm)
 					  ARRAY_SIZE(bp->e820_table));
 	bp->acpi_rsdp_addr = ACPI_TABLES_ADDR;
 	ret = gmem_write(&vm->gmem, BOOT_PARAMS_ADDR, bp, sizeof(*bp));
+	if (ret)
+		goto out;
+	ret = gmem_write(&vm->gmem, RESET_VECTOR_ADDR, reset_stub, sizeof(reset_stub));
 	if (ret)
 		goto out;
 	vm->boot_params = BOOT_PARAMS_ADDR;

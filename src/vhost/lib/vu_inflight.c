@@ -182,6 +182,8 @@ static int inflight_recover(struct vu_queue *q, struct vu_queue_region_split *r,
 		if (READ_ONCE(r->desc[i].inflight) == 1)
 			q->resubmit[q->nr_resubmit++] = i;
 	qsort_r(q->resubmit, q->nr_resubmit, sizeof(u16), cmp_counter, r->desc);
+	pr_info("%s: %u request(s) in flight before a restart are handed out again", q->name,
+		q->nr_resubmit);
 	return 0;
 }
 

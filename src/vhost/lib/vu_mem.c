@@ -70,6 +70,7 @@ static int mmap_region(struct vu_mmap *m, const struct vu_mem_region *r, int *fd
 	if ((u64)st->st_blksize > align && !((u64)st->st_blksize & ((u64)st->st_blksize - 1)))
 		align = (u64)st->st_blksize;
 	m->reg = *r;
+	m->dups = 0;
 	m->map_off = ALIGN_DOWN(r->mmap_offset, align);
 	m->map_len = ALIGN_UP(r->mmap_offset - m->map_off + r->memory_size, align);
 	if (!m->map_len)
@@ -223,15 +224,27 @@ int vu_mem_add_region(struct vu_dev *dev, const struct vu_mem_region *r, int *fd
 	unsigned nr = dev->mem.nr;
 	int ret;
 
+	/*
+	 * QEMU's vhost-user net with several queue pairs has one vhost_dev per
+	 * pair on the one connection, each adding (and later removing) every
+	 * region: an exact duplicate (same addresses, offset and file) is
+	 * counted, not refused. Its fd is closed by the caller.
+	 */
+	ret = mmap_check_fd(dev, r, *fd, &st);
+	if (ret)
+		return ret;
+	for (unsigned i = 0; i < nr; i++) {
+		if (same_region(&dev->mem.m[i], r, &st)) {
+			dev->mem.m[i].dups++;
+			return 0;
+		}
+	}
 	if (nr >= VU_MAX_MEM_SLOTS)
 		return vu_violation(dev, "ADD_MEM_REG beyond the %u slots of GET_MAX_MEM_SLOTS",
 				    VU_MAX_MEM_SLOTS);
 	why = overlap_existing(&dev->mem, r);
 	if (why)
 		return vu_violation(dev, "%s", why);
-	ret = mmap_check_fd(dev, r, *fd, &st);
-	if (ret)
-		return ret;
 	memcpy(m, dev->mem.m, nr * sizeof(m[0]));
 	m[nr].fd = -1;
 	m[nr].map = NULL;
@@ -266,6 +279,10 @@ int vu_mem_rem_region(struct vu_dev *dev, const struct vu_mem_region *r)
 	if (i == nr) {
 		dev_warn_rl(&dev->rl, dev->name, "REM_MEM_REG of a region that is not mapped");
 		return -ENOENT;
+	}
+	if (dev->mem.m[i].dups) {
+		dev->mem.m[i].dups--;
+		return 0;
 	}
 	gone = dev->mem.m[i];
 	memcpy(m, dev->mem.m, i * sizeof(m[0]));

@@ -24,6 +24,7 @@ struct vu_mmap {
 	u64 map_off;			/* mmap_offset rounded down to a page */
 	u8 *hva;			/* host address of guest_phys_addr */
 	int fd;
+	unsigned dups;			/* ADD_MEM_REG of this very region again (QEMU, one per vhost_dev) */
 	dev_t st_dev;			/* identity of the file, to spot an unchanged table */
 	ino_t st_ino;
 };

@@ -157,6 +157,16 @@ static int ring_map_part(struct vu_queue *q, const char *part, u64 addr, u64 len
 	return 0;
 }
 
+/* No descriptor of a mapped packed ring was ever marked used. */
+static bool packed_ring_fresh(const struct vu_queue *q)
+{
+	for (u32 i = 0; i < q->num; i++)
+		/* GUEST: i < num, the ring's size as mapped. */
+		if (le16_to_cpu(READ_ONCE(q->vq.pdesc[i].flags)) & BIT(VRING_PACKED_DESC_F_USED))
+			return false;
+	return true;
+}
+
 /*
  * The base to start the ring from. Packed rings: QEMU and DPDK's virtio-user
  * send only bits 0-15 (next avail descriptor and its wrap counter) and leave
@@ -167,9 +177,22 @@ static int ring_map_part(struct vu_queue *q, const char *part, u64 addr, u64 len
  */
 static u32 ring_base(const struct vu_queue *q)
 {
-	if (packed(q->dev) && !(q->base >> 16))
-		return q->base | q->base << 16;
-	return q->base;
+	u32 base = q->base;
+
+	if (!packed(q->dev))
+		return base;
+	/*
+	 * Linux's virtio_uml sends 0 for a new packed ring, which names wrap
+	 * counter 0 where §2.8.1 starts both at 1. A 0 is genuine only after
+	 * the ring went round once, and then the device has written used
+	 * descriptors (USED set, §2.8.1); a ring with no USED bit anywhere has
+	 * never been used: it starts at slot 0 with wrap counter 1.
+	 */
+	if (!base && packed_ring_fresh(q))
+		base = 0x8000;
+	if (!(base >> 16))
+		base |= base << 16;
+	return base;
 }
 
 /* Check SET_VRING_BASE's value against the ring (vhost-user "vring descriptor index"). */

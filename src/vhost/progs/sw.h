@@ -13,6 +13,18 @@
  * Packets are never staged in a buffer of ours between two vhost-user ports:
  * the destination's receive buffers are filled straight from the source's
  * transmit buffers (both are guest memory we map).
+ *
+ * Lock order. A worker holds, in this order: its source port's rwlock
+ * (read), the source transmit queue's lock (taken by vu_queue_process), a
+ * destination port's rwlock (read), that port's receive queue lock — one
+ * destination at a time, never two receive queues at once, never its own
+ * port as destination. The control thread takes a port's rwlock (write) only
+ * in detach, holding nothing else; the library takes queue locks (one
+ * connection at a time, lock_all in index order) without any port lock. Two
+ * workers may take two ports' read locks in opposite orders: read locks do
+ * not exclude each other, and the only writer holds nothing while it waits,
+ * so no cycle can wait forever (ThreadSanitizer reports the opposite orders
+ * as a potential deadlock; it does not model reader/writer locks).
  */
 #ifndef IOVIRT_VHOST_PROGS_SW_H
 #define IOVIRT_VHOST_PROGS_SW_H
@@ -61,6 +73,7 @@ struct sw_mac_table {
 
 #define SW_PORT_NONE (-1)	/* unknown destination: flood */
 #define SW_PORT_DROP (-2)	/* not forwarded */
+#define SW_CTRL_READY BIT64(63)	/* sw_port.tx_ready: the control queue */
 
 void sw_mac_init(struct sw_mac_table *t, u64 age_ns);
 void sw_mac_destroy(struct sw_mac_table *t);
@@ -111,6 +124,12 @@ struct sw_port {
 	unsigned ctrl_idx;	/* index of the control queue */
 	/* Receive queue pairs a worker may deliver into: bit k = rx queue 2k started. */
 	_Atomic u64 rx_ready;
+	/*
+	 * Transmit queues started (bit k: queue 2k+1; bit 63: the control
+	 * queue): a hint that lets a polling worker skip idle queues without
+	 * taking any lock. The queue lock still decides.
+	 */
+	_Atomic u64 tx_ready;
 	/* Pairs the driver asked for with VIRTIO_NET_CTRL_MQ (all of them until then). */
 	_Atomic unsigned rx_pairs;
 	/* The worker slots of its transmit queues and control queue (set at start-up). */

@@ -210,6 +210,10 @@ static bool source_visit(struct sw_worker *w, struct sw_source *s)
 
 	if (p->kind == SW_PORT_TAP)
 		return sw_tap_poll(w, p);
+	/* An idle queue costs one load, not two locks (polling visits it all the time). */
+	if (!(atomic_load_explicit(&p->tx_ready, memory_order_relaxed) &
+	      (s->qidx == SW_CTRL_QIDX ? SW_CTRL_READY : BIT64(s->pair))))
+		return false;
 	pthread_rwlock_rdlock(&p->lock);
 	if (p->dev) {
 		unsigned idx = s->qidx == SW_CTRL_QIDX ? p->ctrl_idx : s->qidx;

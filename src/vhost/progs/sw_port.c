@@ -79,6 +79,7 @@ static void port_queue_start(struct vu_dev *dev, struct vu_queue *q)
 	unsigned idx = vu_queue_index(q);
 
 	if (is_ctrl(p, dev, idx)) {
+		atomic_fetch_or(&p->tx_ready, SW_CTRL_READY);
 		if (p->sw->poll)
 			vu_queue_set_poll(q, true);
 		else
@@ -96,6 +97,8 @@ static void port_queue_start(struct vu_dev *dev, struct vu_queue *q)
 		atomic_fetch_or(&p->rx_ready, BIT64(idx / 2));
 		return;
 	}
+	/* The hint first: a kick seen before it would be skipped, and seen again. */
+	atomic_fetch_or(&p->tx_ready, BIT64(idx / 2));
 	if (p->sw->poll)
 		vu_queue_set_poll(q, true);
 	else
@@ -111,17 +114,21 @@ static void port_queue_stop(struct vu_dev *dev, struct vu_queue *q)
 	if (is_ctrl(p, dev, idx) || (idx & 1)) {
 		if (!p->sw->poll)
 			sw_watch_queue(p, q, false);
+		atomic_fetch_and(&p->tx_ready, is_ctrl(p, dev, idx) ? ~SW_CTRL_READY : ~BIT64(idx / 2));
 	} else if (idx / 2 < p->max_pairs) {
 		atomic_fetch_and(&p->rx_ready, ~BIT64(idx / 2));
 	}
 }
 
 const struct vu_dev_ops sw_port_ops_template = {
+	/*
+	 * Not VIRTIO_F_ACCESS_PLATFORM: a driver without DMA API (user-mode
+	 * Linux) cannot set up its rings once it is negotiated.
+	 */
 	.features = BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_NET_F_MRG_RXBUF) |
 		    BIT64(VIRTIO_NET_F_STATUS) | BIT64(VIRTIO_NET_F_CTRL_VQ) |
 		    BIT64(VIRTIO_NET_F_MQ) | BIT64(VIRTIO_F_RING_PACKED) |
-		    BIT64(VIRTIO_RING_F_EVENT_IDX) | BIT64(VIRTIO_RING_F_INDIRECT_DESC) |
-		    BIT64(VIRTIO_F_ACCESS_PLATFORM),
+		    BIT64(VIRTIO_RING_F_EVENT_IDX) | BIT64(VIRTIO_RING_F_INDIRECT_DESC),
 	.max_queue_size = SW_QUEUE_SIZE,
 	.set_features = port_set_features,
 	.get_config = port_get_config,
@@ -162,6 +169,7 @@ int sw_port_init_vhost(struct vswitch *sw, struct sw_port *p, const char *path, 
 	p->hdr_len = sizeof(struct virtio_net_hdr_mrg_rxbuf);
 	p->ctrl_idx = 2 * pairs;
 	atomic_init(&p->rx_ready, 0);
+	atomic_init(&p->tx_ready, 0);
 	atomic_init(&p->rx_pairs, pairs);
 	pthread_rwlockattr_init(&a);
 	pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);

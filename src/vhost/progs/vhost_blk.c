@@ -46,7 +46,12 @@
 #define PROG "iovirt-vhost-blk"
 #define VHOST_BLK_MAX_QUEUES 16
 #define VHOST_BLK_QUEUE_SIZE 1024	/* largest ring accepted */
-#define VHOST_BLK_SEG_QUEUE 256		/* ring size assumed for seg_max (indirect lifts it) */
+/*
+ * seg_max is read before any ring exists: assume the smallest ring front-ends
+ * use (QEMU's vhost-user-blk default, 128), since a driver sizes indirect
+ * tables by seg_max and a table longer than the ring breaks it (§2.7.5.3.1).
+ */
+#define VHOST_BLK_SEG_QUEUE 128
 #define VHOST_BLK_REQS 256		/* requests in flight per queue */
 #define VHOST_BLK_CONFIG_MAX 256	/* bytes of config space answered (zero past ours) */
 
@@ -176,7 +181,16 @@ static bool blkq_reap(struct blk_queue *bq)
 /* vu_dev_ops.handle_queue: a kick (or buffers seen by the poller). */
 static void blk_handle_queue(struct vu_dev *dev, struct vu_queue *q)
 {
-	blkq_process(blkq_of(dev, q));
+	struct blk_queue *bq = blkq_of(dev, q);
+
+	blkq_process(bq);
+	/*
+	 * Reads of cached data complete inside the submit call: push them
+	 * now, in the same publish, rather than after another trip through
+	 * epoll for the completion eventfd.
+	 */
+	while (blkq_reap(bq))
+		;
 }
 
 static void blkq_kick(void *opaque, u32 events)
@@ -493,10 +507,13 @@ int main(int argc, char **argv)
 	}
 
 	blk.ops = (struct vu_dev_ops){
+		/*
+		 * Not VIRTIO_F_ACCESS_PLATFORM: a driver without DMA API (user-mode
+		 * Linux) cannot set up its rings once it is negotiated.
+		 */
 		.features = blk_req_features(&blk.file, blk.nr_queues > 1) |
 			    BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_F_RING_PACKED) |
-			    BIT64(VIRTIO_RING_F_EVENT_IDX) | BIT64(VIRTIO_RING_F_INDIRECT_DESC) |
-			    BIT64(VIRTIO_F_ACCESS_PLATFORM),
+			    BIT64(VIRTIO_RING_F_EVENT_IDX) | BIT64(VIRTIO_RING_F_INDIRECT_DESC),
 		.num_queues = (u16)blk.nr_queues,
 		.max_queue_size = VHOST_BLK_QUEUE_SIZE,
 		.inflight = true,

@@ -3,7 +3,7 @@
 # The host side of one lab scenario: boot the L3 guest with the VMM under test
 # and report what happened. It runs inside the lab's L2 (busybox sh), or on
 # the real host when that host has VMX/SVM (then tests/lab/run calls it
-# directly). Usage: scenario.sh NAME CPUS MEMORY
+# directly). Usage: scenario.sh NAME CPUS MEMORY|-
 #
 # Environment (set by tests/lab/l2/init or tests/lab/run):
 #   LAB_DIR        directory holding scenarios/ (and lib/)
@@ -27,12 +27,13 @@
 #   # lab-timeout: 240             seconds before the VMM is killed
 #   # lab-cmdline: foo=bar         extra guest kernel parameters
 #   # lab-tools: yes               needs fio/iperf3 (the tools piece)
+#   # lab-memory: 768M             guest memory unless the caller gives one
 # and optionally scenarios/NAME.host.sh, sourced here instead of the default
 # (`lab_vmm_run`); it may print RESULT lines of its own.
 
 LAB_NAME=$1
 LAB_CPUS=${2:-1}
-LAB_MEMORY=${3:-256M}
+LAB_MEMORY=$3
 LAB_GUEST=$LAB_DIR/scenarios/$LAB_NAME.guest.sh
 LAB_LOG=$LAB_OUT/$LAB_NAME.console
 LAB_STATUS=none
@@ -54,8 +55,11 @@ lab_now() {
 }
 
 # lab_count PATTERN: how many console lines so far match PATTERN (grep -E).
+# A log not yet created (the VMM is started in the background) counts 0: an
+# empty count would make a caller's test fail with "bad number" and look true.
 lab_count() {
-	grep -c -E "$1" "$LAB_LOG" 2>/dev/null || true
+	_n=$(grep -c -E "$1" "$LAB_LOG" 2>/dev/null)
+	echo "${_n:-0}"
 }
 
 # lab_wait_count PATTERN N SECONDS: wait until N console lines match.
@@ -68,6 +72,9 @@ lab_wait_count() {
 	done
 }
 
+# Memory: what the caller asked for, else the scenario's, else 256M.
+[ -z "$LAB_MEMORY" ] || [ "$LAB_MEMORY" = - ] && LAB_MEMORY=$(lab_header memory)
+LAB_MEMORY=${LAB_MEMORY:-256M}
 LAB_ARGS=$(lab_header args)
 LAB_EXPECT=$(lab_header expect-exit)
 LAB_EXPECT=${LAB_EXPECT:-0}
@@ -139,7 +146,7 @@ lab_vmm_run() {
 					_con="-serial none -device virtio-serial-pci -chardev stdio,id=con0"
 					_con="$_con -device virtconsole,chardev=con0" ;;
 				--console=serial) ;;
-				--disk=*) _q="$_q -drive file=${_a%%,*},if=virtio,format=raw,cache=none" ;;
+				--disk=*) _q="$_q -drive file=${_a%%,*},if=virtio,format=raw" ;;
 				--net=tap=*)
 					_t=${_a#tap=}
 					_q="$_q -netdev tap,id=n$_n,ifname=${_t%%,*},script=no,downscript=no"

@@ -17,7 +17,7 @@ echo
 disk=$(ls /sys/class/block 2>/dev/null | grep -E '^(vd|sd)[a-z]$' | head -n 1)
 if [ -n "$disk" ]; then
 	echo "== disk /dev/$disk: $(($(cat /sys/class/block/$disk/size) / 2048)) MiB"
-	if mkfs.ext4 -q -F "/dev/$disk" && mkdir -p /mnt && mount "/dev/$disk" /mnt &&
+	if mkfs.ext4 -q -F "/dev/$disk" && mkdir -p /mnt && mount -t ext4 "/dev/$disk" /mnt &&
 		echo "hello from the demo guest" >/mnt/hello && sync && df -h /mnt; then
 		result disk PASS "/dev/$disk formatted, mounted, written"
 	else

@@ -2,7 +2,7 @@
 # The platform the VMM builds, as Linux sees it: ACPI tables present and
 # clean, the PCIe host bridge found, its config space reached through
 # MMCONFIG (ECAM, from the ACPI MCFG table).
-# lab-timeout: 150
+# lab-timeout: 120
 # lab-cmdline: iomem=relaxed
 dmesg >/tmp/dmesg
 if [ -e /sys/firmware/acpi/tables/FACP ] && [ -e /sys/firmware/acpi/tables/DSDT ]; then

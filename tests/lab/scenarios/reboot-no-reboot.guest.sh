@@ -3,7 +3,7 @@
 # second boot (reboot-no-reboot.host.sh counts the boots).
 # lab-args: --no-reboot
 # lab-expect-exit: 0
-# lab-timeout: 150
+# lab-timeout: 120
 echo "IOVIRT-GUEST-REBOOTING uptime=$(lab_uptime)"
 reboot -f
 sleep 1000000

@@ -4,7 +4,7 @@
 # do through the console: "reboot" after the first ready marker, "poweroff"
 # after the second. Console input is the UART's receive path.
 # lab-expect-exit: 0
-# lab-timeout: 240
+# lab-timeout: 180
 echo "IOVIRT-GUEST-WAITING for a command on the console"
 cmd=""
 if read -r -t 90 cmd </dev/console; then

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "wait.h"
 #include "iovirt/tap.h"
 
 static int if_up(const char *name)
@@ -80,15 +81,16 @@ int main(void)
 	CHECK_EQ(write(t.fds[1], &pkt, sizeof(pkt)), sizeof(pkt));
 	{
 		bool seen = false;
+		struct test_wait w;
 
-		for (int i = 0; i < 50 && !seen; i++) {
+		/* Every frame on the interface until ours (wait.h: the only bound is a hang). */
+		test_wait_start(&w);
+		do {
 			ssize_t n = recv(ps, rx, sizeof(rx), MSG_DONTWAIT);
 
 			if (n == 60 && !memcmp(rx + 14, "iovirt-tap-test", 15))
 				seen = true;
-			else if (n < 0)
-				usleep(2000);
-		}
+		} while (!seen && test_wait_more(&w));
 		CHECK(seen);
 	}
 	close(ps);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "wait.h"
 #include "iovirt/blkfile.h"
 
 struct done {
@@ -33,11 +34,7 @@ static void on_done(void *opaque, void *tag, int res)
 
 static void wait_all(struct uring_q *q, struct done *d, unsigned want)
 {
-	for (int spins = 0; d->n < want && spins < 100000; spins++) {
-		uring_q_reap(q, on_done, d);
-		if (d->n < want)
-			usleep(100);
-	}
+	WAIT_UNTIL((uring_q_reap(q, on_done, d), d->n >= want));
 }
 
 /*
@@ -216,6 +213,8 @@ int main(void)
 	wait_all(&q, &d, 1);
 	CHECK_EQ(d.res[0], -EBADF);
 	blk_file_close(&ro);
+
+	CHECK(f.can_punch_hole);
 
 	uring_q_destroy(&q);
 	blk_file_close(&f);

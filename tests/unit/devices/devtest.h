@@ -8,9 +8,13 @@
 #define IOVIRT_TEST_DEVTEST_H
 
 #include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "check.h"
+#include "wait.h"
 #include "iovirt/vm.h"
 
 struct irq_rec {
@@ -105,6 +109,47 @@ static inline void devtest_start_loop(struct vm *vm)
 	vm->loop_running = true;
 }
 
+struct devtest_sync {
+	int efd;
+	unsigned seen;	/* rounds the loop has run our handler in */
+};
+
+static void devtest_sync_event(void *opaque, u32 events)
+{
+	struct devtest_sync *s = opaque;
+	u64 v;
+
+	if (read(s->efd, &v, sizeof(v)) < 0)
+		return;
+	/* The last access to *s: the waiter may free it once it sees the count. */
+	__atomic_add_fetch(&s->seen, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Wait until the main loop (in its own thread) has dispatched everything that
+ * was ready when this was called, and what that set off in turn (a kick
+ * eventfd written by a handler): two rounds through the loop behind an eventfd
+ * of our own. After it, "the loop did not do X" is a fact, not a guess about
+ * how long it might take.
+ */
+static inline void devtest_loop_sync(struct vm *vm)
+{
+	struct devtest_sync s = { eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), 0 };
+	u64 one = 1;
+
+	if (s.efd < 0 || evloop_add(&vm->loop, s.efd, EPOLLIN, devtest_sync_event, &s)) {
+		fprintf(stderr, "cannot add the loop sync eventfd\n");
+		exit(1);
+	}
+	for (unsigned round = 1; round <= 2; round++) {
+		if (write(s.efd, &one, sizeof(one)) != sizeof(one))
+			exit(1);
+		CHECK(WAIT_UNTIL(__atomic_load_n(&s.seen, __ATOMIC_SEQ_CST) == round));
+	}
+	evloop_del(&vm->loop, s.efd);
+	close(s.efd);
+}
+
 static inline u8 inb(struct vm *vm, u16 port)
 {
 	u8 v = 0;
@@ -116,21 +161,6 @@ static inline u8 inb(struct vm *vm, u16 port)
 static inline void outb(struct vm *vm, u16 port, u8 v)
 {
 	bus_write(&vm->pio, port, &v, 1);
-}
-
-static inline u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000 + (u64)ts.tv_nsec / 1000000;
-}
-
-static inline void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
 }
 
 #endif

@@ -479,17 +479,10 @@ static size_t dev_unread(struct rig *r)
 	return host_pending(r->dev);
 }
 
-static bool wait_level(struct rig *r, int level, unsigned ms)
+/* The main loop refills the FIFO in its own time: wait for the line (wait.h). */
+static bool wait_level(struct rig *r, int level)
 {
-	u64 end = now_ms() + ms;
-
-	/* The main loop refills the FIFO within microseconds: yield, do not sleep. */
-	while (rec_level(&r->rec, IRQ) != level) {
-		if (now_ms() > end)
-			return false;
-		sched_yield();
-	}
-	return true;
+	return WAIT_UNTIL(rec_level(&r->rec, IRQ) == level);
 }
 
 /*
@@ -516,7 +509,7 @@ static void test_rx_backpressure(bool fifo)
 	/* A first burst while the guest does not read: the FIFO fills, the rest waits. */
 	CHECK_EQ(write(r.host, out, 1000), 1000);
 	written = 1000;
-	sleep_ms(50);
+	devtest_loop_sync(&r.vm);	/* the loop has taken what it will take */
 	CHECK_EQ(dev_unread(&r), 1000 - cap);
 	CHECK_EQ(inb(&r.vm, B + UART_LSR) & (UART_LSR_DR | UART_LSR_OE), UART_LSR_DR);
 	CHECK_EQ(rec_level(&r.rec, IRQ), 0);	/* RDI not enabled yet */
@@ -532,7 +525,7 @@ static void test_rx_backpressure(bool fifo)
 			if (n > 0)
 				written += (size_t)n;
 		}
-		if (!wait_level(&r, 1, 5000)) {
+		if (!wait_level(&r, 1)) {
 			CHECK(0);
 			break;
 		}
@@ -573,17 +566,17 @@ static void test_rx_fifo_enable_wakes(void)
 	devtest_start_loop(&r.vm);
 	memset(buf, 'z', sizeof(buf));
 	CHECK_EQ(write(r.host, buf, sizeof(buf)), (ssize_t)sizeof(buf));
-	sleep_ms(30);
+	devtest_loop_sync(&r.vm);
 	CHECK_EQ(dev_unread(&r), 99);	/* 16450 mode: one holding register */
 	/* Enabling the FIFO clears it (the guest's choice), then there is room for 16. */
 	outb(&r.vm, B + UART_FCR, UART_FCR_ENABLE_FIFO);
-	for (int i = 0; i < 500 && dev_unread(&r) != 83; i++)
-		sleep_ms(2);
+	CHECK(WAIT_UNTIL(dev_unread(&r) <= 83));
+	devtest_loop_sync(&r.vm);
 	CHECK_EQ(dev_unread(&r), 83);
 	/* Clearing the RX FIFO makes room too. */
 	outb(&r.vm, B + UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR);
-	for (int i = 0; i < 500 && dev_unread(&r) != 67; i++)
-		sleep_ms(2);
+	CHECK(WAIT_UNTIL(dev_unread(&r) <= 67));
+	devtest_loop_sync(&r.vm);
 	CHECK_EQ(dev_unread(&r), 67);
 	rig_fini(&r);
 }
@@ -598,12 +591,11 @@ static void test_rx_loopback_holds_input(void)
 	outb(&r.vm, B + UART_FCR, UART_FCR_ENABLE_FIFO);
 	outb(&r.vm, B + UART_MCR, UART_MCR_LOOP);
 	CHECK_EQ(write(r.host, "hello", 5), 5);
-	sleep_ms(30);
+	devtest_loop_sync(&r.vm);
 	CHECK_EQ(dev_unread(&r), 5);
 	CHECK_EQ(inb(&r.vm, B + UART_LSR) & UART_LSR_DR, 0);
 	outb(&r.vm, B + UART_MCR, 0);
-	for (int i = 0; i < 500 && !(inb(&r.vm, B + UART_LSR) & UART_LSR_DR); i++)
-		sleep_ms(2);
+	CHECK(WAIT_UNTIL(inb(&r.vm, B + UART_LSR) & UART_LSR_DR));
 	CHECK_EQ(inb(&r.vm, B + UART_RX), 'h');
 	rig_fini(&r);
 }

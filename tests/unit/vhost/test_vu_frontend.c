@@ -52,27 +52,22 @@ static struct vhost_fe_stats stats_of(struct pci_fixture *f, const char *name)
 	return st;
 }
 
-/* Wait (≤ 3 s) until the front-end's connect count reaches n and it is connected. */
+/* Wait (wait.h: the bound is a hang) until the connect count reaches n and it is connected. */
+static bool connected_n(struct pci_fixture *f, const char *name, u64 n)
+{
+	struct vhost_fe_stats st = stats_of(f, name);
+
+	return st.connects >= n && st.connected;
+}
+
 static bool wait_connects(struct pci_fixture *f, const char *name, u64 n)
 {
-	for (int i = 0; i < 3000; i++) {
-		struct vhost_fe_stats st = stats_of(f, name);
-
-		if (st.connects >= n && st.connected)
-			return true;
-		usleep(1000);
-	}
-	return false;
+	return WAIT_UNTIL(connected_n(f, name, n));
 }
 
 static bool wait_disconnects(struct pci_fixture *f, const char *name, u64 n)
 {
-	for (int i = 0; i < 3000; i++) {
-		if (stats_of(f, name).disconnects >= n)
-			return true;
-		usleep(1000);
-	}
-	return false;
+	return WAIT_UNTIL(stats_of(f, name).disconnects >= n);
 }
 
 static void put_hdr(struct vdrv *v, unsigned i, u32 type, u64 sector)
@@ -253,10 +248,12 @@ static void test_msix_masking(void)
 	id = add_rw(&v, 0, VIRTIO_BLK_T_FLUSH, 0, 0);
 	CHECK(id >= 0);
 	CHECK_EQ(vdrv_wait_used(&v, 0, &len), id);
-	usleep(20000);
-	/* PBA: the table has 2 vectors (32 bytes), the PBA right after it. */
+	/*
+	 * PBA: the table has 2 vectors (32 bytes), the PBA right after it. The
+	 * back-end signals the call fd after the used entry: wait for the bit.
+	 */
 	pba_addr = v.msix_table + 32;
-	CHECK(vd_rd(&v, pba_addr, 8) & 2);
+	CHECK(WAIT_UNTIL(vd_rd(&v, pba_addr, 8) & 2));
 	CHECK_EQ(vdrv_msix_count(&v, 1), before);
 	vd_wr(&v, v.msix_table + 16 + PCI_MSIX_ENTRY_VECTOR_CTRL, 4, 0);
 	CHECK(!(vd_rd(&v, pba_addr, 8) & 2));
@@ -288,10 +285,7 @@ static void test_intx(void)
 	CHECK_EQ(vd_rd(&v, v.isr, 1), 0);
 	id = add_rw(&v, 0, VIRTIO_BLK_T_FLUSH, 0, 0);
 	CHECK_EQ(vdrv_wait_used(&v, 0, &len), id);
-	for (int i = 0; i < 1000 && !seen; i++) {
-		seen = vd_rd(&v, v.isr, 1) & 1; /* the read clears it (§4.1.4.5) */
-		usleep(1000);
-	}
+	seen = WAIT_UNTIL(vd_rd(&v, v.isr, 1) & 1); /* the read clears it (§4.1.4.5) */
 	CHECK(seen);
 	CHECK_EQ(vd_rd(&v, v.isr, 1), 0);
 	drv_fini(&v);
@@ -316,9 +310,8 @@ static void test_config_change(void)
 	gen = (u8)vd_common_rd(&v, VIRTIO_PCI_COMMON_CFGGENERATION, 1);
 	vdrv_msix_count(&v, 0);
 	vtb_change_capacity(b, 4096);
-	for (int i = 0; i < 2000 && !stats_of(&f, "vhost-user-blk0").config_changes; i++)
-		usleep(1000);
-	usleep(10000);
+	CHECK(WAIT_UNTIL(stats_of(&f, "vhost-user-blk0").config_changes));
+	usleep(10000);	/* a second change would show now: there must be none */
 	CHECK_EQ(stats_of(&f, "vhost-user-blk0").config_changes, 1);
 	CHECK_EQ(vdrv_cfg_rd(&v, offsetof(struct virtio_blk_config, capacity), 8), 4096);
 	CHECK((u8)vd_common_rd(&v, VIRTIO_PCI_COMMON_CFGGENERATION, 1) != gen);
@@ -361,8 +354,7 @@ static void test_crash_and_reconnect(void)
 	vtb_set_hold(b, true);
 	memset(vdrv_host(&v, DATA(1), 512), 0x02, 512);
 	id1 = add_rw(&v, 1, VIRTIO_BLK_T_OUT, 101, 512);
-	for (int i = 0; i < 2000 && !vtb_held(b); i++)
-		usleep(1000);
+	CHECK(WAIT_UNTIL(vtb_held(b)));
 	CHECK_EQ(vtb_held(b), 1);
 	vtb_listen(b, false); /* away for a while: reconnection attempts fail */
 	vtb_crash(b);
@@ -510,8 +502,7 @@ static void test_net(void)
 	CHECK(wait_connects(&f, "vhost-user-net0", 2));
 	CHECK_EQ(vdrv_cfg_rd(&v, offsetof(struct virtio_net_config, status), 2),
 		 VIRTIO_NET_S_LINK_UP);
-	for (int i = 0; i < 1000 && !vtb_ring_enabled(b, 3); i++)
-		usleep(1000);
+	CHECK(WAIT_UNTIL(vtb_ring_enabled(b, 3)));
 	CHECK(vtb_ring_enabled(b, 2) && vtb_ring_enabled(b, 3));
 	drv_fini(&v);
 	pci_fixture_fini(&f);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "wait.h"
 #include "iovirt/blk_req.h"
 #include "iovirt/virtio.h"
 
@@ -40,17 +41,20 @@ static void on_complete(void *opaque, void *tag, int res)
 		d->finished++;
 }
 
-/* Run everything queued until `want` requests finished (submitting flushes queued by completions). */
+/* One round: submit what is queued (completions queue more), reap; true once `want` finished. */
+static bool drain_round(struct blk_req_ctx *c, struct done *d, unsigned want)
+{
+	CHECK_EQ(uring_q_submit(c->uq), 0);
+	uring_q_reap(c->uq, on_complete, d);
+	return d->finished >= want;
+}
+
+/* Run everything queued until `want` requests finished. */
 static void drain(struct blk_req_ctx *c, unsigned want)
 {
 	struct done d = { c, 0 };
 
-	for (int spins = 0; d.finished < want && spins < 200000; spins++) {
-		CHECK_EQ(uring_q_submit(c->uq), 0);
-		uring_q_reap(c->uq, on_complete, &d);
-		if (d.finished < want)
-			usleep(50);
-	}
+	WAIT_UNTIL(drain_round(c, &d, want));
 	CHECK_EQ(d.finished, want);
 }
 
@@ -332,11 +336,7 @@ static void test_flush(struct blk_req_ctx *c)
 		CHECK_EQ(ret, BLK_REQ_QUEUED);
 		CHECK_EQ(uring_q_submit(c->uq), 0);
 		/* First completion is the write: it queues the fdatasync, status untouched. */
-		for (int i = 0; i < 100000 && !c->uq->queued && !d.finished; i++) {
-			uring_q_reap(c->uq, on_complete, &d);
-			if (!c->uq->queued)
-				usleep(50);
-		}
+		WAIT_UNTIL((uring_q_reap(c->uq, on_complete, &d), c->uq->queued || d.finished));
 		CHECK_EQ(d.finished, 0);
 		CHECK_EQ(c->uq->queued, 1);
 		CHECK_EQ(st, 0xee);

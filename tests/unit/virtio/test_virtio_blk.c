@@ -299,11 +299,8 @@ static void test_broken_isolated(struct vdrv *a, struct vdrv *b)
 	/* Ring 0 of disk a: a head index outside the ring. */
 	mock_vq_split_raw(&a->vq[0], 1000);
 	vdrv_kick(a, 0);
-	for (int i = 0; i < 20000 && !(vdrv_status(a) & VIRTIO_CONFIG_S_NEEDS_RESET); i++)
-		usleep(100);
-	CHECK(vdrv_status(a) & VIRTIO_CONFIG_S_NEEDS_RESET);
-	for (int i = 0; i < 2000 && !vdrv_msix_count(a, 2); i++)
-		usleep(100);
+	CHECK(WAIT_UNTIL(vdrv_status(a) & VIRTIO_CONFIG_S_NEEDS_RESET));
+	CHECK(WAIT_UNTIL(vdrv_msix_count(a, 2)));
 	CHECK_EQ(vdrv_msix_count(a, 2), 1);
 	/* Its other queue stops too; disk b goes on. */
 	CHECK(add_rw(a, 1, 5, VIRTIO_BLK_T_IN, 0, 512, true) >= 0);

@@ -34,13 +34,14 @@ static size_t read_some(int fd, char *buf, size_t want)
 {
 	size_t got = 0;
 
-	for (int i = 0; i < 4000 && got < want; i++) {
-		ssize_t n = read(fd, buf + got, want - got);
+	/* The fd is non-blocking: wait (wait.h) for each piece of output. */
+	while (got < want) {
+		ssize_t n;
 
-		if (n > 0)
-			got += (size_t)n;
-		else
-			usleep(500);
+		if (!WAIT_UNTIL((n = read(fd, buf + got, want - got)) >= 0 || errno != EAGAIN) ||
+		    n <= 0)
+			break;
+		got += (size_t)n;
 	}
 	return got;
 }

@@ -19,6 +19,7 @@
 
 #include "check.h"
 #include "mock_vq.h"
+#include "wait.h"
 #include "iovirt/virtio.h"
 
 #define MEM_SIZE (4u << 20)
@@ -62,6 +63,7 @@ struct echo {
 	bool refuse_features;		/* features_ok hook says no */
 	unsigned chains;
 	unsigned polls;
+	unsigned sleeps;	/* polls that found nothing before sleeping: the thread sleeps */
 };
 
 static void echo_kick(void *opaque, u32 events)
@@ -97,6 +99,8 @@ static bool echo_poll(void *opaque, bool sleeping)
 	struct echo *d = opaque;
 
 	__atomic_fetch_add(&d->polls, 1, __ATOMIC_SEQ_CST);
+	if (sleeping)
+		__atomic_fetch_add(&d->sleeps, 1, __ATOMIC_SEQ_CST);
 	return false;
 }
 
@@ -216,14 +220,11 @@ static void setup_queue(struct virtio_dev *vd, unsigned q, struct mock_vq *m, gp
 
 static int wait_used(struct mock_vq *m, u32 *len)
 {
-	for (int i = 0; i < 20000; i++) {
-		int id = mock_vq_get_used(m, len);
+	int id;
 
-		if (id != -EAGAIN)
-			return id;
-		usleep(100);
-	}
-	return -ETIMEDOUT;
+	if (!WAIT_UNTIL((id = mock_vq_get_used(m, len)) != -EAGAIN))
+		return -ETIMEDOUT;
+	return id;
 }
 
 static void test_features(void)
@@ -440,15 +441,15 @@ static void test_run_and_break(void)
 	id = mock_vq_add(&mb, buf, 2, false);
 	kick(&b.vd, 0);
 	CHECK_EQ(wait_used(&mb, &len), id);
-	CHECK(ta.queue_irqs[0] >= 1);
-	CHECK(tb.queue_irqs[0] >= 1);
+	/* The used entry is published before the interrupt is counted: wait for it. */
+	CHECK(WAIT_UNTIL(__atomic_load_n(&ta.queue_irqs[0], __ATOMIC_ACQUIRE) >= 1));
+	CHECK(WAIT_UNTIL(__atomic_load_n(&tb.queue_irqs[0], __ATOMIC_ACQUIRE) >= 1));
 
 	/* A hostile driver: avail idx jumps by more than the ring size. */
 	ma.avail->idx = (u16)(ma.avail->idx + 100);
 	kick(&a.vd, 0);
 	/* broken, then the status bit, then the config interrupt: wait for the last. */
-	for (int i = 0; i < 20000 && !__atomic_load_n(&ta.config_irqs, __ATOMIC_SEQ_CST); i++)
-		usleep(100);
+	CHECK(WAIT_UNTIL(__atomic_load_n(&ta.config_irqs, __ATOMIC_SEQ_CST)));
 	CHECK(virtio_dev_broken(&a.vd));
 	CHECK(virtio_dev_read_status(&a.vd) & VIRTIO_CONFIG_S_NEEDS_RESET);
 	CHECK_EQ(ta.config_irqs, 1);
@@ -544,15 +545,18 @@ static void test_iothread(void)
 	usleep(2000);
 	CHECK_EQ(__atomic_load_n(&d.polls, __ATOMIC_SEQ_CST), 0); /* asleep: no event yet */
 	virtio_dev_queue_kick(&d.vd, 0);
-	for (int i = 0; i < 20000 && !__atomic_load_n(&d.polls, __ATOMIC_SEQ_CST); i++)
-		usleep(100);
+	CHECK(WAIT_UNTIL(__atomic_load_n(&d.polls, __ATOMIC_SEQ_CST)));
 	CHECK_EQ(__atomic_load_n(&d.chains, __ATOMIC_SEQ_CST), 1);
-	CHECK(__atomic_load_n(&d.polls, __ATOMIC_SEQ_CST) > 0);
-	/* With nothing found, the thread goes back to sleep after the poll window. */
-	usleep(20000);
+	/*
+	 * With nothing found, the thread goes back to sleep after the poll
+	 * window: its last poll (sleeping = true) found nothing, and no poll
+	 * follows without a new event.
+	 */
+	CHECK(WAIT_UNTIL(__atomic_load_n(&d.sleeps, __ATOMIC_SEQ_CST) == 1));
 	polls = __atomic_load_n(&d.polls, __ATOMIC_SEQ_CST);
 	usleep(20000);
 	CHECK_EQ(__atomic_load_n(&d.polls, __ATOMIC_SEQ_CST), polls);
+	CHECK_EQ(__atomic_load_n(&d.sleeps, __ATOMIC_SEQ_CST), 1);
 	virtio_iothread_stop(&t);
 	CHECK(!t.running);
 	virtio_iothread_stop(&t); /* idempotent */

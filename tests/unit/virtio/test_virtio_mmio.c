@@ -116,17 +116,16 @@ static u8 request(struct mdrv *m, u32 type, u64 sector)
 	CHECK(id >= 0);
 	if (mock_vq_kick_prepare(&m->vq))
 		wr(m, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	for (int i = 0; i < 20000; i++) {
-		int got = mock_vq_get_used(&m->vq, &len);
+	{
+		int got;
 
-		if (got != -EAGAIN) {
-			CHECK_EQ(got, id);
-			return *host(m, STATUS, 1);
+		if (!WAIT_UNTIL((got = mock_vq_get_used(&m->vq, &len)) != -EAGAIN)) {
+			CHECK(!"request never completed");
+			return 0xff;
 		}
-		usleep(100);
+		CHECK_EQ(got, id);
+		return *host(m, STATUS, 1);
 	}
-	CHECK(!"request timed out");
-	return 0xff;
 }
 
 static void test_slots(struct pci_fixture *f)
@@ -260,8 +259,7 @@ int main(void)
 	CHECK_EQ(f.fi.line[m.gsi], 0);
 	CHECK_EQ(request(&m, VIRTIO_BLK_T_OUT, 16), VIRTIO_BLK_S_OK);
 	/* The used buffer raised the line; InterruptStatus says why; ACK lowers it. */
-	for (int i = 0; i < 1000 && !f.fi.line[m.gsi]; i++)
-		usleep(100);
+	CHECK(WAIT_UNTIL(__atomic_load_n(&f.fi.line[m.gsi], __ATOMIC_ACQUIRE)));
 	CHECK_EQ(f.fi.line[m.gsi], 1);
 	CHECK_EQ(rd(&m, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
 	wr(&m, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
@@ -286,14 +284,9 @@ int main(void)
 	/* A broken ring: NEEDS_RESET and a config interrupt. */
 	mock_vq_split_raw(&m2.vq, 999);
 	wr(&m2, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	for (int i = 0; i < 20000 && !(rd(&m2, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
-	     i++)
-		usleep(100);
-	CHECK(rd(&m2, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	CHECK(WAIT_UNTIL(rd(&m2, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET));
 	/* The status bit comes first, the config interrupt right after it. */
-	for (int i = 0; i < 2000 && !(rd(&m2, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
-	     i++)
-		usleep(100);
+	CHECK(WAIT_UNTIL(rd(&m2, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG));
 	CHECK(rd(&m2, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
 	CHECK_EQ(f.fi.line[f.vm.platform_devs[1].gsi], 1);
 	wr(&m2, VIRTIO_MMIO_STATUS, 0);

@@ -148,17 +148,20 @@ static void test_tx(struct vdrv *v, int ps)
 	CHECK(id >= 0);
 	CHECK_EQ(vdrv_wait_used(v, TXQ(0), &len), id);
 	CHECK_EQ(len, 0);
-	for (int i = 0; i < 2000 && !seen; i++) {
-		struct sockaddr_ll from;
-		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(ps, got, sizeof(got), 0, (struct sockaddr *)&from, &fl);
+	/* Every frame on the tap until ours (wait.h: the only bound is a hang). */
+	{
+		struct test_wait w;
 
-		if (n < 0) {
-			usleep(500);
-			continue;
-		}
-		if (from.sll_pkttype != PACKET_OUTGOING && n == 200 && !memcmp(got, frame, 200))
-			seen = true;
+		test_wait_start(&w);
+		do {
+			struct sockaddr_ll from;
+			socklen_t fl = sizeof(from);
+			ssize_t n = recvfrom(ps, got, sizeof(got), 0, (struct sockaddr *)&from, &fl);
+
+			if (n >= 0 && from.sll_pkttype != PACKET_OUTGOING && n == 200 &&
+			    !memcmp(got, frame, 200))
+				seen = true;
+		} while (!seen && test_wait_more(&w));
 	}
 	CHECK(seen);
 }

@@ -122,9 +122,7 @@ static void test_msix(struct vdrv *v)
 	vdrv_driver_ok(v);
 	CHECK_EQ(vdrv_status(v), 0xf);
 	CHECK(rng_request(v));
-	for (int i = 0; i < 1000 && !vdrv_msix_count(v, 0); i++)
-		usleep(100);
-	CHECK(vdrv_msix_count(v, 0) >= 1);
+	CHECK(WAIT_UNTIL(vdrv_msix_count(v, 0) >= 1));
 	CHECK_EQ(vdrv_msix_count(v, 1), 0);
 	CHECK(rng_request(v));
 	/* Queue registers cannot change under a running device. */
@@ -154,8 +152,7 @@ static void test_intx(struct vdrv *v)
 	vdrv_driver_ok(v);
 	CHECK_EQ(f->fi.line[gsi], 0);
 	CHECK(rng_request(v));
-	for (int i = 0; i < 1000 && !f->fi.line[gsi]; i++)
-		usleep(100);
+	CHECK(WAIT_UNTIL(__atomic_load_n(&f->fi.line[gsi], __ATOMIC_ACQUIRE)));
 	CHECK_EQ(f->fi.line[gsi], 1);
 	/* ISR: bit 0 (queue), cleared by the read, which also lowers INTx. */
 	CHECK_EQ(vd_rd(v, v->isr, 1), 1);
@@ -253,13 +250,8 @@ static void test_needs_reset(struct vdrv *v)
 		mock_vq_split_raw(&v->vq[0], 0);
 		vdrv_kick(v, 0);
 	}
-	for (int i = 0; i < 2000 && !(vdrv_status(v) & VIRTIO_CONFIG_S_NEEDS_RESET); i++)
-		usleep(100);
-	CHECK(vdrv_status(v) & VIRTIO_CONFIG_S_NEEDS_RESET);
-	for (int i = 0; i < 1000 && !v->irqs[1]; i++) {
-		vdrv_msix_count(v, 1);
-		usleep(100);
-	}
+	CHECK(WAIT_UNTIL(vdrv_status(v) & VIRTIO_CONFIG_S_NEEDS_RESET));
+	CHECK(WAIT_UNTIL(vdrv_msix_count(v, 1)));
 	CHECK_EQ(vdrv_msix_count(v, 1), 1);
 	/* The driver resets; the device works again. */
 	CHECK(vdrv_negotiate(v, BIT64(VIRTIO_F_VERSION_1)));

@@ -22,6 +22,7 @@
 #include "check.h"
 #include "mock_vq.h"
 #include "pci_fixture.h"
+#include "wait.h"
 #include "iovirt/virtio.h"
 
 #define VDRV_MAX_QUEUES 8
@@ -147,9 +148,7 @@ static inline void vdrv_set_status(struct vdrv *v, u8 s)
 static inline void vdrv_reset(struct vdrv *v)
 {
 	vdrv_set_status(v, 0);
-	for (int i = 0; i < 1000 && vdrv_status(v); i++)
-		usleep(100);
-	CHECK_EQ(vdrv_status(v), 0);
+	CHECK(WAIT_UNTIL(!vdrv_status(v)));
 	for (unsigned q = 0; q < VDRV_MAX_QUEUES; q++) {
 		if (v->vq_set[q])
 			mock_vq_destroy(&v->vq[q]);
@@ -267,17 +266,14 @@ static inline int vdrv_add(struct vdrv *v, unsigned q, const struct mock_buf *b,
 	return id;
 }
 
-/* The next used chain of queue q within ~2 s: its id, or -ETIMEDOUT. */
+/* The next used chain of queue q: its id, or -ETIMEDOUT if the device hangs (wait.h). */
 static inline int vdrv_wait_used(struct vdrv *v, unsigned q, u32 *len)
 {
-	for (int i = 0; i < 20000; i++) {
-		int id = mock_vq_get_used(&v->vq[q], len);
+	int id;
 
-		if (id != -EAGAIN)
-			return id;
-		usleep(100);
-	}
-	return -ETIMEDOUT;
+	if (!WAIT_UNTIL((id = mock_vq_get_used(&v->vq[q], len)) != -EAGAIN))
+		return -ETIMEDOUT;
+	return id;
 }
 
 static inline void *vdrv_host(struct vdrv *v, gpa_t gpa, u64 len)

@@ -1,0 +1,155 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# iovirt-vswitch against DPDK's vhost PMD as the vhost-user net back-end,
+# one core each, measured with DPDK's virtio-user PMD (testpmd) as the
+# front-end on the other core, alternating the two back-ends in one run:
+#
+#  loop    one testpmd, two virtio-user ports, io forwarding, primed with
+#          `start tx_first 8` (8 bursts per port): 512 frames circulate
+#          port 0 -> back-end -> port 1 -> testpmd -> port 0 ..., enough to
+#          keep every ring busy, so it measures throughput, not the latency
+#          of one burst (LAB-NOTES). Figure: frames/s received by testpmd
+#          over both ports.
+#  txonly  one testpmd, one virtio-user port, txonly: frames/s the back-end
+#          takes (it forwards to a port nobody listens on, and drops there).
+#
+# 64-byte and 1518-byte frames, split and packed rings. Each figure is the
+# best of ROUNDS runs, the two back-ends alternating: the machine is shared,
+# and other load only ever lowers a figure. Prints Mpps and the ratio
+# iovirt/DPDK. Usage: vhost-net.sh IOVIRT_VSWITCH [SECONDS] [ROUNDS]
+set -u
+VSW=${1:?usage: $0 IOVIRT_VSWITCH [SECONDS]}
+SECS=${2:-3}
+ROUNDS=${3:-3}
+T=$(mktemp -d /tmp/iovirt-bench-XXXXXX)
+PIDS=""
+SAVED_HP=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	sleep 0.3
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	[ -n "$SAVED_HP" ] && echo "$SAVED_HP" > /proc/sys/vm/nr_hugepages
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap "exit 1" INT TERM
+command -v dpdk-testpmd >/dev/null || { echo "SKIPPED: dpdk-testpmd not installed"; exit 77; }
+
+if [ -w /proc/sys/vm/nr_hugepages ]; then
+	SAVED_HP=$(cat /proc/sys/vm/nr_hugepages)
+	echo $((SAVED_HP + 700)) > /proc/sys/vm/nr_hugepages
+fi
+if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 700 ]; then
+	MEM_FE="-m 256 --in-memory --single-file-segments"
+	MEM_BE="-m 256 --in-memory"
+else
+	MEM_FE="--no-huge -m 1024"
+	MEM_BE="--no-huge -m 1024"
+fi
+
+# testpmd with commands from a fifo. tp NAME CPU ARGS...
+tp() {
+	local name=$1 cpu=$2
+	shift 2
+	mkfifo "$T/$name.in"
+	stdbuf -oL dpdk-testpmd --no-pci --file-prefix="ib-$name-$$" --lcores "0@$cpu,1@$cpu" "$@" \
+		< "$T/$name.in" > "$T/$name.out" 2>&1 &
+	PIDS="$PIDS $!"
+	eval "pid_$name=$!"
+	eval "exec {fd_$name}>\"$T/$name.in\""
+}
+tp_cmd() { local fd; eval "fd=\$fd_$1"; echo "$2" >&"$fd"; }
+# Quit testpmd NAME and wait until it is gone (its hugepages are free again).
+tp_quit() {
+	local pid
+	tp_cmd "$1" quit
+	eval "exec {fd_$1}>&-"
+	eval "pid=\$pid_$1"
+	wait "$pid" 2>/dev/null
+	rm -f "$T/$1.in"
+}
+tp_wait() {
+	for i in $(seq 200); do grep -q "$2" "$T/$1.out" 2>/dev/null && return 0; sleep 0.05; done
+	echo "testpmd $1 did not show '$2':"; tail -5 "$T/$1.out"; return 1
+}
+
+# The back-end on CPU 1: "iovirt" or "dpdk". Sets BE_PID.
+backend_start() {
+	rm -f "$T"/p0.sock "$T"/p1.sock
+	if [ "$1" = iovirt ]; then
+		taskset -c 1 "$VSW" --poll --threads 1 --port "$T/p0.sock" --port "$T/p1.sock" \
+			> "$T/sw.out" 2> "$T/sw.err" &
+		BE_PID=$!
+		PIDS="$PIDS $BE_PID"
+	else
+		# shellcheck disable=SC2086
+		tp be 1 $MEM_BE --vdev "net_vhost0,iface=$T/p0.sock,queues=1,client=0" \
+			--vdev "net_vhost1,iface=$T/p1.sock,queues=1,client=0" -- -i --forward-mode=io \
+			--nb-cores=1 --auto-start
+		BE_PID=be
+	fi
+	for i in $(seq 100); do [ -S "$T/p1.sock" ] && break; sleep 0.05; done
+}
+
+backend_stop() {
+	if [ "$BE_PID" = be ]; then
+		tp_quit be
+	else
+		kill "$BE_PID"
+		wait "$BE_PID" 2>/dev/null
+	fi
+}
+
+# Sum of the last N "KEY: value" figures testpmd printed (one per port). pps NAME KEY N
+pps() {
+	awk -v key="$2:" -v n="$3" '$1 == key { v[c++] = $2 }
+		END { s = 0; for (k = c - n; k < c; k++) if (k >= 0) s += v[k]; print s }' "$T/$1.out"
+}
+
+# measure BACKEND MODE SIZE VARGS -> prints Mpps
+measure() {
+	local be=$1 mode=$2 size=$3 vargs=$4 key=Rx-pps
+	backend_start "$be"
+	if [ "$mode" = loop ]; then
+		# shellcheck disable=SC2086
+		tp fe 0 $MEM_FE --vdev "net_virtio_user0,path=$T/p0.sock,queue_size=1024$vargs" \
+			--vdev "net_virtio_user1,path=$T/p1.sock,queue_size=1024$vargs" -- -i \
+			--forward-mode=io --txpkts="$size" --nb-cores=1
+		tp_wait fe "testpmd>" || return
+		tp_cmd fe "start tx_first 8"
+	else
+		# shellcheck disable=SC2086
+		tp fe 0 $MEM_FE --vdev "net_virtio_user0,path=$T/p0.sock,queue_size=1024$vargs" -- -i \
+			--forward-mode=txonly --txpkts="$size" --nb-cores=1
+		tp_wait fe "testpmd>" || return
+		tp_cmd fe start
+		key=Tx-pps
+	fi
+	sleep 1
+	tp_cmd fe "show port stats all"
+	sleep "$SECS"
+	tp_cmd fe "show port stats all"
+	sleep 0.3
+	local v
+	if [ "$mode" = loop ]; then v=$(pps fe $key 2); else v=$(pps fe $key 1); fi
+	tp_cmd fe stop
+	tp_quit fe
+	backend_stop
+	awk -v v="$v" 'BEGIN { printf "%.2f", v / 1e6 }'
+}
+
+printf "%-8s %-6s %5s %12s %12s %8s\n" mode ring bytes "iovirt Mpps" "DPDK Mpps" ratio
+for mode in loop txonly; do
+	for ring in split packed; do
+		[ $ring = packed ] && vargs=",packed_vq=1" || vargs=""
+		for size in 64 1518; do
+			a=0 b=0
+			for round in $(seq "$ROUNDS"); do
+				a=$(awk -v x="$a" -v y="$(measure iovirt $mode $size "$vargs")" 'BEGIN {print (y > x ? y : x)}')
+				b=$(awk -v x="$b" -v y="$(measure dpdk $mode $size "$vargs")" 'BEGIN {print (y > x ? y : x)}')
+			done
+			r=$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+			printf "%-8s %-6s %5s %12s %12s %8s\n" $mode $ring $size "$a" "$b" "$r"
+		done
+	done
+done
