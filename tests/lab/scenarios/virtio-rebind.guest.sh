@@ -94,8 +94,9 @@ else
 fi
 
 # The RNG.
-rdev=$(basename "$(readlink -f /sys/class/misc/hw_random/device 2>/dev/null)")
-[ -n "$rdev" ] || rdev=$(ls /sys/bus/virtio/drivers/virtio_rng/ | grep virtio | head -n 1)
+# (the virtio device the driver holds; the hw_random misc device has no
+# device link to follow)
+rdev=$(ls /sys/bus/virtio/drivers/virtio_rng/ | grep '^virtio' | head -n 1)
 ok=0
 for i in 1 2 3; do
 	rebind virtio_rng "$rdev" || break
