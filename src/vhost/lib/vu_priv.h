@@ -3,7 +3,8 @@
  * Private state of the vhost-user back-end library, shared by its files:
  * vu_backend.c (connection, dispatch, feature and config messages), vu_mem.c
  * (memory table), vu_vring.c (rings and the data path), vu_log.c (dirty
- * log), vu_iotlb.c (device IOTLB) and vu_inflight.c (inflight tracking).
+ * log), vu_iotlb.c (device IOTLB), vu_inflight.c (inflight tracking: the
+ * area, split rings) and vu_inflight_packed.c (packed rings).
  */
 #ifndef IOVIRT_VHOST_LIB_VU_PRIV_H
 #define IOVIRT_VHOST_LIB_VU_PRIV_H
