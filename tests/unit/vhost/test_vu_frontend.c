@@ -226,8 +226,8 @@ static void test_negotiation_and_io(void)
 }
 
 /*
- * A fresh packed ring starts with wrap counter 1 (virtio 1.2 §2.8.1):
- * SET_VRING_BASE says so in bit 15. DPDK's vhost library takes the value as
+ * A fresh packed ring starts with wrap counters 1 (virtio 1.2 §2.8.1):
+ * SET_VRING_BASE says so in bit 15 (avail) and bit 31 (used). DPDK's vhost library takes the value as
  * given, so with a 0 it never saw the driver's descriptors (found in the lab
  * with dpdk-testpmd --vdev net_vhost0 and --net ...,packed=on). Our own
  * library copes with a 0 (virtio_uml sends one), so the value is checked
@@ -264,8 +264,8 @@ static void test_packed_fresh_base(void)
 		CHECK(vdrv_status(&v) & VIRTIO_CONFIG_S_DRIVER_OK);
 		CHECK(WAIT_UNTIL(vtb_ring_started(b, 0)));
 		CHECK(vtb_features(b) & BIT64(VIRTIO_F_RING_PACKED));
-		/* Slot 0, wrap counter 1. */
-		CHECK_EQ(vtb_ring_base(b, 0), 0x8000);
+		/* Slot 0, wrap counter 1, for the avail and the used position. */
+		CHECK_EQ(vtb_ring_base(b, 0), 0x80008000u);
 		memset(vdrv_host(&v, DATA(round), 512), 0x21 + round, 512);
 		id = add_rw(&v, round, VIRTIO_BLK_T_OUT, 2 + round, 512);
 		CHECK(id >= 0);
@@ -442,6 +442,90 @@ static void test_crash_and_reconnect(void)
 	/* And it keeps working. */
 	id0 = add_rw(&v, 3, VIRTIO_BLK_T_FLUSH, 0, 0);
 	CHECK_EQ(vdrv_wait_used(&v, 0, &len), id0);
+	drv_fini(&v);
+	pci_fixture_fini(&f);
+	vtb_stop(b);
+}
+
+/*
+ * The same with a packed ring, where neither ring position is in guest
+ * memory: the front-end hands the area back with the base of the ring's
+ * start, and the back-end resumes from the area — the requests it held are
+ * resubmitted once, one it completed before the crash is not, and the ring
+ * goes on past the slots they took. Without an area the ring cannot be
+ * restored: the device asks for a reset.
+ */
+static void test_crash_and_reconnect_packed(bool inflight)
+{
+	struct vtb_opts o = {.kind = VTB_BLK, .num_queues = 1, .inflight = inflight,
+			     .features = BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_F_RING_PACKED) |
+					 BIT64(VIRTIO_RING_F_EVENT_IDX) |
+					 BIT64(VIRTIO_RING_F_INDIRECT_DESC) | BIT64(VIRTIO_BLK_F_FLUSH)};
+	struct disk_config dc;
+	struct pci_fixture f;
+	struct vtb *b;
+	struct vdrv v;
+	u32 len;
+	int id[6];
+	bool seen[6] = {0};
+
+	setup(&f, &b, &o);
+	dc = disk();
+	dc.packed = true;
+	CHECK_EQ(vhost_user_blk_create(&f.vm, &dc, 0, &fast), 0);
+	CHECK_EQ(vdrv_probe(&v, &f, VIRTIO_ID_BLOCK, 0), 0);
+	vdrv_msix_enable(&v, 2);
+	CHECK(vdrv_negotiate(&v, ~0ull));
+	vd_common_wr(&v, VIRTIO_PCI_COMMON_MSIX, 2, 0);
+	CHECK(vdrv_setup_queue(&v, 0, RINGS, 128, MOCK_VQ_EVENT_IDX | MOCK_VQ_PACKED, 1));
+	vdrv_driver_ok(&v);
+	CHECK(vdrv_status(&v) & VIRTIO_CONFIG_S_DRIVER_OK);
+	CHECK(vtb_features(b) & BIT64(VIRTIO_F_RING_PACKED));
+	CHECK_EQ(stats_of(&f, "vhost-user-blk0").inflight_fd, inflight);
+
+	memset(vdrv_host(&v, DATA(0), 512), 0x10, 512);
+	id[0] = add_rw(&v, 0, VIRTIO_BLK_T_OUT, 200, 512);
+	CHECK_EQ(vdrv_wait_used(&v, 0, &len), id[0]);
+	vtb_set_hold(b, true);
+	for (unsigned i = 1; i < 4; i++) {
+		memset(vdrv_host(&v, DATA(i), 512), 0x10 + i, 512);
+		id[i] = add_rw(&v, i, VIRTIO_BLK_T_OUT, 200 + i, 512);
+	}
+	CHECK(WAIT_UNTIL(vtb_held(b) == 3));
+	vtb_listen(b, false);
+	vtb_crash(b);
+	CHECK(wait_disconnects(&f, "vhost-user-blk0", 1));
+	memset(vdrv_host(&v, DATA(4), 512), 0x14, 512);
+	id[4] = add_rw(&v, 4, VIRTIO_BLK_T_OUT, 204, 512);
+	vtb_set_hold(b, false);
+	vtb_listen(b, true);
+	CHECK(wait_connects(&f, "vhost-user-blk0", 2));
+	if (!inflight) {
+		CHECK(WAIT_UNTIL(vdrv_status(&v) & VIRTIO_CONFIG_S_NEEDS_RESET));
+		CHECK_EQ(vtb_writes_of(b, 201), 0);
+		goto out;
+	}
+	for (unsigned k = 1; k < 5; k++) {
+		int got = vdrv_wait_used(&v, 0, &len);
+
+		for (unsigned i = 1; i < 5; i++)
+			if (got == id[i] && !seen[i])
+				seen[i] = true;
+	}
+	CHECK(seen[1] && seen[2] && seen[3] && seen[4]);
+	CHECK_EQ(mock_vq_get_used(&v.vq[0], &len), -EAGAIN);
+	for (unsigned i = 0; i < 5; i++) {
+		CHECK_EQ(vtb_writes_of(b, 200 + i), 1);
+		CHECK_EQ(vtb_disk(b)[(200 + i) * 512], 0x10 + i);
+		CHECK_EQ(status_of(&v, i), VIRTIO_BLK_S_OK);
+	}
+	CHECK(!(vdrv_status(&v) & VIRTIO_CONFIG_S_NEEDS_RESET));
+	/* And it keeps working, round the ring more than once. */
+	for (unsigned i = 0; i < 300; i++) {
+		id[5] = add_rw(&v, 5, VIRTIO_BLK_T_FLUSH, 0, 0);
+		CHECK_EQ(vdrv_wait_used(&v, 0, &len), id[5]);
+	}
+out:
 	drv_fini(&v);
 	pci_fixture_fini(&f);
 	vtb_stop(b);
@@ -666,6 +750,7 @@ enum evil {
 	EVIL_SILENT,	       /* no reply to GET_VRING_BASE */
 	EVIL_BACKEND_GARBAGE,  /* a CONFIG_CHANGE_MSG with a payload on the back-end channel */
 	EVIL_VRING_BASE_INDEX, /* GET_VRING_BASE reply for another ring */
+	EVIL_INFLIGHT_SHORT,   /* GET_INFLIGHT_FD: an area larger than its fd */
 };
 
 struct evil_be {
@@ -762,6 +847,9 @@ static void evil_serve(struct evil_be *e, int fd, bool evil)
 				close(mfd);
 				goto evil_done;
 			}
+			/* Not a violation of the protocol, just unusable: the connection goes on. */
+			if (evil && e->kind == EVIL_INFLIGHT_SHORT)
+				in.mmap_size = 1 << 20;
 			evil_send(fd, m.hdr.request, R, &in, sizeof(in), &mfd, 1);
 			close(mfd);
 			break;
@@ -929,6 +1017,31 @@ static void test_hostile_running(enum evil kind, bool at_reset, bool violation)
 	pci_fixture_fini(&f);
 }
 
+/* An inflight area its fd cannot hold: not kept (a warning), the device runs without one. */
+static void test_inflight_short(void)
+{
+	struct disk_config dc;
+	struct pci_fixture f;
+	struct evil_be e;
+	struct vdrv v;
+	struct vhost_fe_stats st;
+
+	vdrv_fixture(&f, 1);
+	snprintf(sock_path, sizeof(sock_path), "/tmp/iovirt-vufe-%d.sock", getpid());
+	evil_start(&e, EVIL_INFLIGHT_SHORT);
+	dc = disk();
+	CHECK_EQ(vhost_user_blk_create(&f.vm, &dc, 0, &fast), 0);
+	CHECK_EQ(vdrv_probe(&v, &f, VIRTIO_ID_BLOCK, 0), 0);
+	blk_up(&v, &f);
+	st = stats_of(&f, "vhost-user-blk0");
+	CHECK_EQ(st.inflight_fd, 0);
+	CHECK_EQ(st.disconnects, 0);
+	CHECK(st.connected);
+	evil_stop(&e);
+	drv_fini(&v);
+	pci_fixture_fini(&f);
+}
+
 int main(void)
 {
 	test_negotiation_and_io();
@@ -936,6 +1049,9 @@ int main(void)
 	test_intx();
 	test_config_change();
 	test_crash_and_reconnect();
+	test_crash_and_reconnect_packed(true);
+	test_crash_and_reconnect_packed(false);
+	test_inflight_short();
 	test_bad_paths();
 	test_net();
 	test_net_no_mq();
