@@ -17,6 +17,8 @@
 # best of ROUNDS runs, the two back-ends alternating: the machine is shared,
 # and other load only ever lowers a figure. Prints Mpps and the ratio
 # iovirt/DPDK. Usage: vhost-net.sh IOVIRT_VSWITCH [SECONDS] [ROUNDS]
+# MODES, RINGS and SIZES (space-separated) pick a subset, e.g.
+# MODES=txonly RINGS=packed SIZES=64 vhost-net.sh ...
 set -u
 VSW=${1:?usage: $0 IOVIRT_VSWITCH [SECONDS]}
 SECS=${2:-3}
@@ -139,10 +141,10 @@ measure() {
 }
 
 printf "%-8s %-6s %5s %12s %12s %8s\n" mode ring bytes "iovirt Mpps" "DPDK Mpps" ratio
-for mode in loop txonly; do
-	for ring in split packed; do
+for mode in ${MODES:-loop txonly}; do
+	for ring in ${RINGS:-split packed}; do
 		[ $ring = packed ] && vargs=",packed_vq=1" || vargs=""
-		for size in 64 1518; do
+		for size in ${SIZES:-64 1518}; do
 			a=0 b=0
 			for round in $(seq "$ROUNDS"); do
 				a=$(awk -v x="$a" -v y="$(measure iovirt $mode $size "$vargs")" 'BEGIN {print (y > x ? y : x)}')
