@@ -19,6 +19,8 @@
 # iovirt/DPDK. Usage: vhost-net.sh IOVIRT_VSWITCH [SECONDS] [ROUNDS]
 # MODES, RINGS and SIZES (space-separated) pick a subset, e.g.
 # MODES=txonly RINGS=packed SIZES=64 vhost-net.sh ...
+# PERF=PREFIX records a profile of each back-end over each measured
+# interval (perf record -g) into PREFIX.BACKEND.MODE.RING.SIZE.ROUND.
 set -u
 VSW=${1:?usage: $0 IOVIRT_VSWITCH [SECONDS]}
 SECS=${2:-3}
@@ -129,6 +131,12 @@ measure() {
 	fi
 	sleep 1
 	tp_cmd fe "show port stats all"
+	if [ -n "${PERF:-}" ]; then
+		local bpid=$BE_PID
+		[ "$bpid" = be ] && bpid=$pid_be
+		perf record -q -g -p "$bpid" -o "$PERF.$be.$mode.$ring.$size.$round" \
+			-- sleep "$SECS" > /dev/null 2>&1 &
+	fi
 	sleep "$SECS"
 	tp_cmd fe "show port stats all"
 	sleep 0.3

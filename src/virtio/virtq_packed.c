@@ -58,6 +58,22 @@ int virtq_packed_pop(struct virtq *vq, struct virtq_elem *e)
 	flags = virtq_load_acquire16(&vq->pdesc[slot].flags);
 	if (!virtq_packed_is_avail(flags, wrap))
 		return 0;
+	/* Most chains are one direct descriptor: no walker state for those. */
+	if (likely(!(flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)))) {
+		/* GUEST: slot < size always. */
+		const struct vring_packed_desc *g = &vq->pdesc[slot];
+		enum virtq_error err;
+
+		id = le16_to_cpu(READ_ONCE(g->id));
+		err = virtq_walk_one(vq, le64_to_cpu(READ_ONCE(g->addr)),
+				     le32_to_cpu(READ_ONCE(g->len)), flags & VRING_DESC_F_WRITE, e);
+		if (likely(err != VIRTQ_WALK_SLOW)) {
+			if (err)
+				return virtq_fail(vq, err);
+			n = 1;
+			goto done;
+		}
+	}
 	virtq_walk_start(&w, vq, e);
 	for (;;) {
 		/* GUEST: slot < size always (advance wraps it). */
@@ -89,6 +105,7 @@ int virtq_packed_pop(struct virtq *vq, struct virtq_elem *e)
 		/* Already ordered by the acquire above: the driver wrote these first. */
 		flags = virtq_load16(&vq->pdesc[slot].flags);
 	}
+done:
 	/*
 	 * GUEST: ids index the driver's (and an in-flight tracker's) per-buffer
 	 * state; like split heads they must be below the queue size.
@@ -109,6 +126,19 @@ int virtq_packed_pop(struct virtq *vq, struct virtq_elem *e)
 	e->id = id;
 	e->ndescs = n;
 	return 1;
+}
+
+int virtq_packed_pop_batch(struct virtq *vq, struct virtq_elem *e, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		int ret = virtq_packed_pop(vq, &e[i]);
+
+		if (ret <= 0)
+			return i ? (int)i : ret; /* a broken queue says so at the next call */
+	}
+	return (int)i;
 }
 
 /*

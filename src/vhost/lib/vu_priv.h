@@ -128,7 +128,7 @@ struct vu_queue {
 	u16 *resubmit;			/* heads to hand out again, oldest first */
 	unsigned nr_resubmit;
 	unsigned next_resubmit;
-	u16 batch_len;			/* heads pushed since the last notify */
+	unsigned batch_len;		/* heads pushed since the last notify */
 	char name[64];
 	struct ratelimit rl;
 };

@@ -157,11 +157,6 @@ struct sw_source {
 	struct sw_worker *w;
 };
 
-struct sw_rx_elem {
-	struct virtq_elem e;
-	struct iovec iov[SW_RX_IOV];
-};
-
 struct sw_worker {
 	struct vswitch *sw;
 	unsigned id;
@@ -171,11 +166,17 @@ struct sw_worker {
 	int stop_fd;		/* eventfd */
 	struct sw_source src[SW_MAX_PORTS * (SW_MAX_PAIRS + 1)];
 	unsigned nsrc;
-	/* Scratch for one batch, owned by this thread. */
+	/*
+	 * Scratch for one batch, owned by this thread. Each element's iov
+	 * points at its row of the iovec array from start-up on, so the batch
+	 * pops fill them with no per-frame set-up.
+	 */
 	struct virtq_elem tx[SW_BATCH];
 	struct iovec tx_iov[SW_BATCH][SW_TX_IOV];
 	struct sw_pkt pkt[SW_BATCH];
-	struct sw_rx_elem rx[SW_RX_CHAINS];
+	struct virtq_elem rx[SW_RX_CHAINS];	/* receive chains of one delivery */
+	struct iovec rx_iov[SW_RX_CHAINS][SW_RX_IOV];
+	u32 rx_written[SW_RX_CHAINS];
 	u8 *frames;		/* tap: SW_BATCH frames of SW_FRAME_MAX + header */
 	struct iovec frame_iov[SW_BATCH];
 	u64 now;		/* coarse time of the batch */
@@ -221,6 +222,13 @@ void sw_forward(struct sw_worker *w, struct sw_port *src, unsigned pair, unsigne
 void sw_handle_queue(struct vu_dev *dev, struct vu_queue *q);
 /* Event mode: start/stop watching a started transmit/control queue. */
 void sw_watch_queue(struct sw_port *p, struct vu_queue *q, bool on);
+
+/* A MAC address as a number (for comparing and hashing). */
+static inline u64 sw_mac48(const u8 m[6])
+{
+	return (u64)m[0] << 40 | (u64)m[1] << 32 | (u64)m[2] << 24 | (u64)m[3] << 16 |
+	       (u64)m[4] << 8 | m[5];
+}
 
 static inline u64 sw_hdr_num_buffers_off(void)
 {
