@@ -32,14 +32,6 @@ static enum virtq_error virtq_split_walk(struct virtq *vq, struct virtq_desc *d,
 	u16 size = vq->cfg.size;
 	unsigned ttl = size - 1;
 
-	/* Most chains are one direct descriptor: no walker state for those. */
-	if (likely(!(d->flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)))) {
-		enum virtq_error err = virtq_walk_one(vq, d->addr, d->len,
-						      d->flags & VRING_DESC_F_WRITE, e);
-
-		if (likely(err != VIRTQ_WALK_SLOW))
-			return err;
-	}
 	virtq_walk_start(&w, vq, e);
 	for (;;) {
 		enum virtq_error err;
@@ -120,16 +112,27 @@ int virtq_split_pop_batch(struct virtq *vq, struct virtq_elem *e, unsigned n)
 			__builtin_prefetch(&vq->desc[heads[i]]);
 	}
 	for (i = 0; i < n; i++) {
+		const struct vring_desc *g;
 		struct virtq_desc d;
 
 		if (heads[i] >= size) {
 			err = VIRTQ_ERR_HEAD_RANGE;
 			break;
 		}
-		/* GUEST: heads[i] < size. */
-		virtq_split_load(&vq->desc[heads[i]], &d);
-		err = virtq_split_walk(vq, &d, &e[i]);
-		if (err)
+		/* GUEST: heads[i] < size. Each field is read once. */
+		g = &vq->desc[heads[i]];
+		d.flags = le16_to_cpu(READ_ONCE(g->flags));
+		d.addr = le64_to_cpu(READ_ONCE(g->addr));
+		d.len = le32_to_cpu(READ_ONCE(g->len));
+		/* Most chains are one direct descriptor: no walker for those. */
+		err = VIRTQ_WALK_SLOW;
+		if (likely(!(d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT))))
+			err = virtq_walk_one(vq, d.addr, d.len, d.flags & VRING_DESC_F_WRITE, &e[i]);
+		if (unlikely(err == VIRTQ_WALK_SLOW)) {
+			d.next = le16_to_cpu(READ_ONCE(g->next));
+			err = virtq_split_walk(vq, &d, &e[i]);
+		}
+		if (unlikely(err))
 			break;
 		e[i].id = heads[i];
 	}

@@ -29,7 +29,7 @@
 #define SW_CTRL_QIDX 0xffffu	/* a source slot for the port's control queue */
 #define SW_POLL_BATCHES 4	/* batches per transmit queue per polling round */
 
-static u64 coarse_ns(void)
+u64 sw_coarse_ns(void)
 {
 	struct timespec ts;
 
@@ -109,6 +109,8 @@ void sw_forward(struct sw_worker *w, struct sw_port *src, unsigned pair, unsigne
 			continue;
 		if (p->kind == SW_PORT_TAP)
 			sw_tap_deliver(w, p, list, cnt);
+		else if (p->kind == SW_PORT_GEN)
+			sw_gen_deliver(p, list, cnt);
 		else
 			sw_port_deliver(w, p, list, cnt, pair);
 	}
@@ -144,7 +146,13 @@ static unsigned tx_batch(struct sw_worker *w, struct sw_port *p, struct vu_queue
 		/*
 		 * §5.1.6.2: header, then the frame, all device-readable. Skip the
 		 * header in place (the chain is only pushed back, never re-read).
+		 * Usually both are in the one buffer.
 		 */
+		if (likely(e->out_num == 1 && e->iov[0].iov_len > hdr_len)) {
+			e->iov[0].iov_base = (u8 *)e->iov[0].iov_base + hdr_len;
+			e->iov[0].iov_len -= hdr_len;
+			skip = 0;
+		}
 		while (i < e->out_num && skip) {
 			size_t take = MIN(skip, e->iov[i].iov_len);
 
@@ -170,7 +178,7 @@ static unsigned tx_batch(struct sw_worker *w, struct sw_port *p, struct vu_queue
 	}
 	if (bad)
 		atomic_fetch_add_explicit(&p->st.rx_dropped, bad, memory_order_relaxed);
-	w->now = coarse_ns();
+	w->now = sw_coarse_ns();
 	sw_forward(w, p, pair, (unsigned)n);
 	/* Transmit buffers are read-only to us: nothing written (§5.1.6.2). */
 	vu_queue_push_batch(q, w->tx, NULL, (unsigned)n);
@@ -240,6 +248,8 @@ static bool source_visit(struct sw_worker *w, struct sw_source *s)
 
 	if (p->kind == SW_PORT_TAP)
 		return sw_tap_poll(w, p);
+	if (p->kind == SW_PORT_GEN)
+		return sw_gen_poll(w, p);
 	/* An idle queue costs one load, not two locks (polling visits it all the time). */
 	if (!(atomic_load_explicit(&p->tx_ready, memory_order_relaxed) &
 	      (s->qidx == SW_CTRL_QIDX ? SW_CTRL_READY : BIT64(s->pair))))

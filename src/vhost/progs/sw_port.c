@@ -190,6 +190,8 @@ void sw_port_fini(struct sw_port *p)
 	if (p->kind == SW_PORT_VHOST) {
 		prog_endpoint_close(&p->ep);
 		pthread_rwlock_destroy(&p->lock);
+	} else if (p->kind == SW_PORT_GEN) {
+		sw_gen_fini(p);
 	} else {
 		tap_close(&p->tap);
 	}
