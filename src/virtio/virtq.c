@@ -271,9 +271,7 @@ void virtq_push_batch(struct virtq *vq, const struct virtq_elem *e, const u32 *w
 		virtq_split_push_batch(vq, e, written, n);
 		return;
 	}
-	for (unsigned i = 0; i < n && !vq->error; i++)
-		virtq_packed_push(vq, &e[i],
-				  written ? (u32)MIN((u64)written[i], e[i].in_len) : 0);
+	virtq_packed_push_batch(vq, e, written, n);
 }
 
 void virtq_flush(struct virtq *vq)

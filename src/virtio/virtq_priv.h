@@ -146,6 +146,8 @@ int virtq_packed_pop(struct virtq *vq, struct virtq_elem *e);
 int virtq_packed_pop_batch(struct virtq *vq, struct virtq_elem *e, unsigned n);
 void virtq_packed_unpop(struct virtq *vq, const struct virtq_elem *e);
 void virtq_packed_push(struct virtq *vq, const struct virtq_elem *e, u32 written);
+void virtq_packed_push_batch(struct virtq *vq, const struct virtq_elem *e, const u32 *written,
+			     unsigned n);
 void virtq_packed_flush(struct virtq *vq);
 bool virtq_packed_should_notify(struct virtq *vq);
 void virtq_packed_set_notify(struct virtq *vq, bool on);

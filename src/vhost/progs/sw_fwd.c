@@ -51,13 +51,25 @@ static const u8 *frame_macs(const struct sw_pkt *k, u8 *tmp)
 	return tmp;
 }
 
+static void deliver(struct sw_worker *w, struct sw_port *p, struct sw_pkt **list, unsigned cnt,
+		    unsigned pair)
+{
+	if (p->kind == SW_PORT_TAP)
+		sw_tap_deliver(w, p, list, cnt);
+	else if (p->kind == SW_PORT_GEN)
+		sw_gen_deliver(p, list, cnt);
+	else
+		sw_port_deliver(w, p, list, cnt, pair);
+}
+
 void sw_forward(struct sw_worker *w, struct sw_port *src, unsigned pair, unsigned n)
 {
 	struct vswitch *sw = w->sw;
 	struct sw_pkt *list[SW_BATCH];
 	u64 learnt = ~0ull, looked = ~0ull; /* no MAC is all ones in 64 bits */
-	int found = SW_PORT_NONE;
-	bool flood = false;
+	int found = SW_PORT_NONE, first = SW_PORT_DROP;
+	unsigned cnt = 0;
+	bool flood = false, uniform = true;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct sw_pkt *k = &w->pkt[i];
@@ -92,27 +104,40 @@ void sw_forward(struct sw_worker *w, struct sw_port *src, unsigned pair, unsigne
 			k->dst = found;
 		}
 		/* A station talking to itself through us: filtered, as a bridge does. */
-		if (k->dst == src->id)
+		if (k->dst == src->id) {
 			k->dst = SW_PORT_DROP;
+			continue;
+		}
 		flood |= k->dst == SW_PORT_NONE;
+		if (!cnt)
+			first = k->dst;
+		uniform &= k->dst == first;
+		list[cnt++] = k;
+	}
+	if (!cnt)
+		return;
+	/* The usual batch: one destination (or one flood) for all its frames. */
+	if (uniform) {
+		if (first >= 0) {
+			deliver(w, &sw->port[first], list, cnt, pair);
+			return;
+		}
+		for (unsigned d = 0; d < sw->nports; d++)
+			if (&sw->port[d] != src)
+				deliver(w, &sw->port[d], list, cnt, pair);
+		return;
 	}
 	for (unsigned d = 0; d < sw->nports; d++) {
 		struct sw_port *p = &sw->port[d];
-		unsigned cnt = 0;
 
 		if (p == src)
 			continue;
+		cnt = 0;
 		for (unsigned i = 0; i < n; i++)
 			if (w->pkt[i].dst == (int)d || (flood && w->pkt[i].dst == SW_PORT_NONE))
 				list[cnt++] = &w->pkt[i];
-		if (!cnt)
-			continue;
-		if (p->kind == SW_PORT_TAP)
-			sw_tap_deliver(w, p, list, cnt);
-		else if (p->kind == SW_PORT_GEN)
-			sw_gen_deliver(p, list, cnt);
-		else
-			sw_port_deliver(w, p, list, cnt, pair);
+		if (cnt)
+			deliver(w, p, list, cnt, pair);
 	}
 }
 
