@@ -23,7 +23,8 @@
 # iovirt/DPDK. Usage: vhost-net.sh IOVIRT_VSWITCH [SECONDS] [ROUNDS]
 # MODES, RINGS and SIZES (space-separated) pick a subset, e.g.
 # MODES=txonly RINGS=packed SIZES=64 vhost-net.sh ...
-# BACKENDS="iovirt" (or "dpdk") runs one side only.
+# BACKENDS="iovirt" (or "dpdk") runs one side only; VUSER_ARGS=",in_order=0"
+# (say) is appended to every virtio-user port's arguments.
 # PERF=PREFIX records a profile of each back-end over each measured
 # interval (perf record -g) into PREFIX.BACKEND.MODE.RING.SIZE.ROUND.
 set -u
@@ -170,6 +171,7 @@ printf "%-8s %-6s %5s %12s %12s %8s\n" mode ring bytes "iovirt Mpps" "DPDK Mpps"
 for mode in ${MODES:-loop txonly rxonly}; do
 	for ring in ${RINGS:-split packed}; do
 		[ $ring = packed ] && vargs=",packed_vq=1" || vargs=""
+		vargs="$vargs${VUSER_ARGS:-}"
 		for size in ${SIZES:-64 1518}; do
 			a=0 b=0
 			for round in $(seq "$ROUNDS"); do
