@@ -380,6 +380,17 @@ static void test_switching(const char *mode)
 	CHECK_EQ(c2[3], 2);
 	CHECK_EQ(c2[5], 1);
 
+	/* Lengths at the edges of the switch's short-frame copy (16-byte moves up to 256). */
+	{
+		static const u32 lens[] = { 14, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 256, 257 };
+
+		for (unsigned i = 0; i < ARRAY_SIZE(lens); i++) {
+			send_frame(&t.p[1], t.p[0].mac, lens[i], (u8)(20 + i), 1);
+			len = recv_frame(&t.p[0], f, ARRIVES, NULL);
+			CHECK(frame_ok(f, len, lens[i], t.p[0].mac, t.p[1].mac, (u8)(20 + i)));
+		}
+	}
+
 	/* Port 2 goes away and comes back; forwarding to it resumes. */
 	port_disconnect(&t.p[2]);
 	send_frame(&t.p[0], bcast, 64, 8, 1);
