@@ -24,7 +24,8 @@
 # MODES, RINGS and SIZES (space-separated) pick a subset, e.g.
 # MODES=txonly RINGS=packed SIZES=64 vhost-net.sh ...
 # BACKENDS="iovirt" (or "dpdk") runs one side only; VUSER_ARGS=",in_order=0"
-# (say) is appended to every virtio-user port's arguments.
+# (say) is appended to every virtio-user port's arguments. VERBOSE=1 prints
+# every measurement on stderr.
 # PERF=PREFIX records a profile of each back-end over each measured
 # interval (perf record -g) into PREFIX.BACKEND.MODE.RING.SIZE.ROUND.
 set -u
@@ -52,9 +53,11 @@ fi
 if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 700 ]; then
 	MEM_FE="-m 256 --in-memory --single-file-segments"
 	MEM_BE="-m 256 --in-memory"
+	echo "# $(date -u '+%F %T') UTC; memory: 2 MiB hugepages; ${SECS} s per figure, best of $ROUNDS"
 else
 	MEM_FE="--no-huge -m 1024"
 	MEM_BE="--no-huge -m 1024"
+	echo "# $(date -u '+%F %T') UTC; memory: 4 KiB pages (no 700 hugepages free); ${SECS} s per figure, best of $ROUNDS"
 fi
 
 # testpmd with commands from a fifo. tp NAME CPU ARGS...
@@ -165,6 +168,9 @@ measure() {
 	tp_quit fe
 	backend_stop
 	awk -v v="$v" 'BEGIN { printf "%.2f", v / 1e6 }'
+	[ -n "${VERBOSE:-}" ] && awk -v v="$v" -v t="$be $mode $vargs $size round $round" \
+		'BEGIN { printf "# %s: %.2f Mpps\n", t, v / 1e6 }' >&2
+	return 0
 }
 
 printf "%-8s %-6s %5s %12s %12s %8s\n" mode ring bytes "iovirt Mpps" "DPDK Mpps" ratio
