@@ -60,8 +60,12 @@ run() {
 }
 
 host() {
+	# --invalidate=0: fio drops the file's page cache before a run by default,
+	# which would make the host read from the disk and every back-end from
+	# memory (the image is on /tmp: a disk here).
 	taskset -c 0 fio --name=host --filename="$IMG" --rw="$1" --bs="$2" --iodepth="$3" \
-		--ioengine=io_uring --direct=0 --runtime="$SECS" --time_based --output-format=terse \
+		--ioengine=io_uring --direct=0 --invalidate=0 --runtime="$SECS" --time_based \
+		--output-format=terse \
 		--terse-version=3 2>/dev/null | awk -F';' '{printf "%s %.1f\n", $8, $7 * 1.024 / 1000}'
 }
 

@@ -12,11 +12,22 @@
 #          over both ports.
 #  txonly  one testpmd, one virtio-user port, txonly: frames/s the back-end
 #          takes (it forwards to a port nobody listens on, and drops there).
+#  rxonly  one testpmd, one virtio-user port, rxonly: frames/s the back-end
+#          puts into its receive ring: DPDK's vhost PMD under testpmd txonly;
+#          iovirt-vswitch flooding the frames of its generator port
+#          (--uplink gen=BYTES) into the port.
 #
 # 64-byte and 1518-byte frames, split and packed rings. Each figure is the
 # best of ROUNDS runs, the two back-ends alternating: the machine is shared,
 # and other load only ever lowers a figure. Prints Mpps and the ratio
 # iovirt/DPDK. Usage: vhost-net.sh IOVIRT_VSWITCH [SECONDS] [ROUNDS]
+# MODES, RINGS and SIZES (space-separated) pick a subset, e.g.
+# MODES=txonly RINGS=packed SIZES=64 vhost-net.sh ...
+# BACKENDS="iovirt" (or "dpdk") runs one side only; VUSER_ARGS=",in_order=0"
+# (say) is appended to every virtio-user port's arguments. VERBOSE=1 prints
+# every measurement on stderr.
+# PERF=PREFIX records a profile of each back-end over each measured
+# interval (perf record -g) into PREFIX.BACKEND.MODE.RING.SIZE.ROUND.
 set -u
 VSW=${1:?usage: $0 IOVIRT_VSWITCH [SECONDS]}
 SECS=${2:-3}
@@ -42,9 +53,11 @@ fi
 if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge 700 ]; then
 	MEM_FE="-m 256 --in-memory --single-file-segments"
 	MEM_BE="-m 256 --in-memory"
+	echo "# $(date -u '+%F %T') UTC; memory: 2 MiB hugepages; ${SECS} s per figure, best of $ROUNDS"
 else
 	MEM_FE="--no-huge -m 1024"
 	MEM_BE="--no-huge -m 1024"
+	echo "# $(date -u '+%F %T') UTC; memory: 4 KiB pages (no 700 hugepages free); ${SECS} s per figure, best of $ROUNDS"
 fi
 
 # testpmd with commands from a fifo. tp NAME CPU ARGS...
@@ -73,14 +86,27 @@ tp_wait() {
 	echo "testpmd $1 did not show '$2':"; tail -5 "$T/$1.out"; return 1
 }
 
-# The back-end on CPU 1: "iovirt" or "dpdk". Sets BE_PID.
+# The back-end on CPU 1: backend_start iovirt|dpdk MODE SIZE. Sets BE_PID.
 backend_start() {
+	local last=p1.sock
 	rm -f "$T"/p0.sock "$T"/p1.sock
-	if [ "$1" = iovirt ]; then
+	if [ "$1" = iovirt ] && [ "$2" = rxonly ]; then
+		taskset -c 1 "$VSW" --poll --threads 1 --port "$T/p0.sock" --uplink "gen=$3" \
+			> "$T/sw.out" 2> "$T/sw.err" &
+		BE_PID=$!
+		PIDS="$PIDS $BE_PID"
+		last=p0.sock
+	elif [ "$1" = iovirt ]; then
 		taskset -c 1 "$VSW" --poll --threads 1 --port "$T/p0.sock" --port "$T/p1.sock" \
 			> "$T/sw.out" 2> "$T/sw.err" &
 		BE_PID=$!
 		PIDS="$PIDS $BE_PID"
+	elif [ "$2" = rxonly ]; then
+		# shellcheck disable=SC2086
+		tp be 1 $MEM_BE --vdev "net_vhost0,iface=$T/p0.sock,queues=1,client=0" -- -i \
+			--forward-mode=txonly --txpkts="$3" --nb-cores=1 --auto-start
+		BE_PID=be
+		last=p0.sock
 	else
 		# shellcheck disable=SC2086
 		tp be 1 $MEM_BE --vdev "net_vhost0,iface=$T/p0.sock,queues=1,client=0" \
@@ -88,7 +114,7 @@ backend_start() {
 			--nb-cores=1 --auto-start
 		BE_PID=be
 	fi
-	for i in $(seq 100); do [ -S "$T/p1.sock" ] && break; sleep 0.05; done
+	for i in $(seq 100); do [ -S "$T/$last" ] && break; sleep 0.05; done
 }
 
 backend_stop() {
@@ -109,7 +135,7 @@ pps() {
 # measure BACKEND MODE SIZE VARGS -> prints Mpps
 measure() {
 	local be=$1 mode=$2 size=$3 vargs=$4 key=Rx-pps
-	backend_start "$be"
+	backend_start "$be" "$mode" "$size"
 	if [ "$mode" = loop ]; then
 		# shellcheck disable=SC2086
 		tp fe 0 $MEM_FE --vdev "net_virtio_user0,path=$T/p0.sock,queue_size=1024$vargs" \
@@ -120,13 +146,19 @@ measure() {
 	else
 		# shellcheck disable=SC2086
 		tp fe 0 $MEM_FE --vdev "net_virtio_user0,path=$T/p0.sock,queue_size=1024$vargs" -- -i \
-			--forward-mode=txonly --txpkts="$size" --nb-cores=1
+			--forward-mode="$mode" --txpkts="$size" --nb-cores=1
 		tp_wait fe "testpmd>" || return
 		tp_cmd fe start
-		key=Tx-pps
+		[ "$mode" = txonly ] && key=Tx-pps
 	fi
 	sleep 1
 	tp_cmd fe "show port stats all"
+	if [ -n "${PERF:-}" ]; then
+		local bpid=$BE_PID
+		[ "$bpid" = be ] && bpid=$pid_be
+		perf record -q -g -p "$bpid" -o "$PERF.$be.$mode.$ring.$size.$round" \
+			-- sleep "$SECS" > /dev/null 2>&1 &
+	fi
 	sleep "$SECS"
 	tp_cmd fe "show port stats all"
 	sleep 0.3
@@ -136,17 +168,25 @@ measure() {
 	tp_quit fe
 	backend_stop
 	awk -v v="$v" 'BEGIN { printf "%.2f", v / 1e6 }'
+	[ -n "${VERBOSE:-}" ] && awk -v v="$v" -v t="$be $mode $vargs $size round $round" \
+		'BEGIN { printf "# %s: %.2f Mpps\n", t, v / 1e6 }' >&2
+	return 0
 }
 
 printf "%-8s %-6s %5s %12s %12s %8s\n" mode ring bytes "iovirt Mpps" "DPDK Mpps" ratio
-for mode in loop txonly; do
-	for ring in split packed; do
+for mode in ${MODES:-loop txonly rxonly}; do
+	for ring in ${RINGS:-split packed}; do
 		[ $ring = packed ] && vargs=",packed_vq=1" || vargs=""
-		for size in 64 1518; do
+		vargs="$vargs${VUSER_ARGS:-}"
+		for size in ${SIZES:-64 1518}; do
 			a=0 b=0
 			for round in $(seq "$ROUNDS"); do
+				case " ${BACKENDS:-iovirt dpdk} " in *" iovirt "*)
 				a=$(awk -v x="$a" -v y="$(measure iovirt $mode $size "$vargs")" 'BEGIN {print (y > x ? y : x)}')
+				esac
+				case " ${BACKENDS:-iovirt dpdk} " in *" dpdk "*)
 				b=$(awk -v x="$b" -v y="$(measure dpdk $mode $size "$vargs")" 'BEGIN {print (y > x ? y : x)}')
+				esac
 			done
 			r=$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
 			printf "%-8s %-6s %5s %12s %12s %8s\n" $mode $ring $size "$a" "$b" "$r"

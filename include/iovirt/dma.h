@@ -38,11 +38,23 @@ struct dma_as {
 
 void dma_as_init(struct dma_as *as, const struct gmem *g, u16 rid, const char *name);
 
+/* dma_map through the translator (behind an IOMMU); use dma_map. */
+void *dma_map_xlate(const struct dma_as *as, iova_t iova, u64 *len, unsigned perm);
+
 /*
  * Host pointer for iova with the access `perm`. *len in: wanted; out: the span
  * contiguous in host memory (> 0). NULL when translation or the range fails.
+ * Inline: it runs for every descriptor, and without an IOMMU it is the range
+ * check and the gmem lookup alone.
  */
-void *dma_map(const struct dma_as *as, iova_t iova, u64 *len, unsigned perm);
+static inline void *dma_map(const struct dma_as *as, iova_t iova, u64 *len, unsigned perm)
+{
+	if (unlikely(!*len || !range_ok(iova, *len - 1)))
+		return NULL;
+	if (unlikely(as->xlate != NULL))
+		return dma_map_xlate(as, iova, len, perm);
+	return gmem_map(as->gmem, iova, len);
+}
 
 /* Copy from/to device-visible memory; -EFAULT when any byte is refused. */
 int dma_read(const struct dma_as *as, iova_t iova, void *buf, u64 len) __must_check;

@@ -141,6 +141,12 @@ void vu_queue_unlock(struct vu_queue *q);
  */
 int vu_queue_pop(struct vu_queue *q, struct virtq_elem *e) __must_check;
 /*
+ * With q locked: up to n chains into e[0..n) (iov/iov_max set by the caller),
+ * as n calls of vu_queue_pop would take them but with the ring read ahead
+ * (virtq_pop_batch). Returns how many (0: none), or -EIO when broken.
+ */
+int vu_queue_pop_batch(struct vu_queue *q, struct virtq_elem *e, unsigned n) __must_check;
+/*
  * With q locked: give back the chains popped last (most recent first) so the
  * next pop returns them again — receive buffers a packet turned out not to
  * fit in. Not for elements handed out again after a restart (inflight).
@@ -157,6 +163,9 @@ void vu_queue_disable_notify(struct vu_queue *q);
 bool vu_queue_enable_notify(struct vu_queue *q);
 /* With q locked: return a chain with `written` bytes written (dirty-logged). */
 void vu_queue_push(struct vu_queue *q, const struct virtq_elem *e, u32 written);
+/* With q locked: vu_queue_push of e[0..n), written[i] bytes each (NULL: none written). */
+void vu_queue_push_batch(struct vu_queue *q, const struct virtq_elem *e, const u32 *written,
+			 unsigned n);
 /* With q locked: publish pushed chains and signal the call fd if the driver wants it. */
 void vu_queue_notify(struct vu_queue *q);
 

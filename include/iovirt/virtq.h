@@ -161,6 +161,15 @@ void virtq_reset(struct virtq *vq);
 /* 1: a chain was popped into e; 0: nothing available (e untouched); -EIO: the queue is broken. */
 int virtq_pop(struct virtq *vq, struct virtq_elem *e) __must_check;
 /*
+ * Up to n chains into e[0..n) (each with its iov/iov_max set, as for
+ * virtq_pop), exactly as n calls of virtq_pop would take them, but with the
+ * ring read ahead: the avail index once, every head, and the descriptors
+ * fetched before any chain is walked. Returns how many were popped (0: none
+ * available), or -EIO when the queue is broken. A bad chain after good ones
+ * breaks the queue, the good ones are returned, and the next call says -EIO.
+ */
+int virtq_pop_batch(struct virtq *vq, struct virtq_elem *e, unsigned n) __must_check;
+/*
  * vhost-user inflight resubmission (split rings): map the chain whose head is
  * `head` exactly as virtq_pop would, without taking an avail entry — a
  * restarted back-end hands out again the requests that were in flight.
@@ -202,6 +211,9 @@ void virtq_unpop(struct virtq *vq, const struct virtq_elem *e);
  * in_len). Chains may be pushed in any order. Published by virtq_flush.
  */
 void virtq_push(struct virtq *vq, const struct virtq_elem *e, u32 written);
+/* virtq_push of e[0..n), written[i] bytes each (written NULL: nothing written to any). */
+void virtq_push_batch(struct virtq *vq, const struct virtq_elem *e, const u32 *written,
+		      unsigned n);
 /* Make pushed entries visible to the driver (store-release of used idx / packed flags). */
 void virtq_flush(struct virtq *vq);
 /*

@@ -217,7 +217,18 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *e)
 		return 0;
 	if (vq->cfg.packed)
 		return virtq_packed_pop(vq, e);
-	return virtq_split_pop(vq, e);
+	return virtq_split_pop_batch(vq, e, 1);
+}
+
+int virtq_pop_batch(struct virtq *vq, struct virtq_elem *e, unsigned n)
+{
+	if (unlikely(vq->error))
+		return -EIO;
+	if (unlikely(!vq->ready) || !n)
+		return 0;
+	if (vq->cfg.packed)
+		return virtq_packed_pop_batch(vq, e, n);
+	return virtq_split_pop_batch(vq, e, n);
 }
 
 int virtq_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e)
@@ -250,6 +261,17 @@ void virtq_push(struct virtq *vq, const struct virtq_elem *e, u32 written)
 		virtq_packed_push(vq, e, written);
 	else
 		virtq_split_push(vq, e, written);
+}
+
+void virtq_push_batch(struct virtq *vq, const struct virtq_elem *e, const u32 *written, unsigned n)
+{
+	if (unlikely(vq->error || !vq->ready))
+		return;
+	if (!vq->cfg.packed) {
+		virtq_split_push_batch(vq, e, written, n);
+		return;
+	}
+	virtq_packed_push_batch(vq, e, written, n);
 }
 
 void virtq_flush(struct virtq *vq)

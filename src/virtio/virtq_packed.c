@@ -58,6 +58,22 @@ int virtq_packed_pop(struct virtq *vq, struct virtq_elem *e)
 	flags = virtq_load_acquire16(&vq->pdesc[slot].flags);
 	if (!virtq_packed_is_avail(flags, wrap))
 		return 0;
+	/* Most chains are one direct descriptor: no walker state for those. */
+	if (likely(!(flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)))) {
+		/* GUEST: slot < size always. */
+		const struct vring_packed_desc *g = &vq->pdesc[slot];
+		enum virtq_error err;
+
+		id = le16_to_cpu(READ_ONCE(g->id));
+		err = virtq_walk_one(vq, le64_to_cpu(READ_ONCE(g->addr)),
+				     le32_to_cpu(READ_ONCE(g->len)), flags & VRING_DESC_F_WRITE, e);
+		if (likely(err != VIRTQ_WALK_SLOW)) {
+			if (err)
+				return virtq_fail(vq, err);
+			n = 1;
+			goto done;
+		}
+	}
 	virtq_walk_start(&w, vq, e);
 	for (;;) {
 		/* GUEST: slot < size always (advance wraps it). */
@@ -89,6 +105,7 @@ int virtq_packed_pop(struct virtq *vq, struct virtq_elem *e)
 		/* Already ordered by the acquire above: the driver wrote these first. */
 		flags = virtq_load16(&vq->pdesc[slot].flags);
 	}
+done:
 	/*
 	 * GUEST: ids index the driver's (and an in-flight tracker's) per-buffer
 	 * state; like split heads they must be below the queue size.
@@ -112,6 +129,72 @@ int virtq_packed_pop(struct virtq *vq, struct virtq_elem *e)
 }
 
 /*
+ * The same as virtq_packed_pop n times, with the one-descriptor chains (what
+ * a network driver makes available) taken in this loop: same checks, in the
+ * same order; anything else goes through virtq_packed_pop.
+ */
+int virtq_packed_pop_batch(struct virtq *vq, struct virtq_elem *e, unsigned n)
+{
+	u16 size = vq->cfg.size, slot = vq->last_avail_idx;
+	bool wrap = vq->avail_wrap;
+	enum virtq_error err = VIRTQ_OK;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		/* GUEST: slot < size always (advance wraps it). */
+		const struct vring_packed_desc *g = &vq->pdesc[slot];
+		/* Acquire: nothing of the chain is read before its flags (§2.8.21.1). */
+		u16 flags = virtq_load_acquire16(&g->flags), id;
+		int ret;
+
+		if (!virtq_packed_is_avail(flags, wrap))
+			break;
+		if (likely(!(flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)))) {
+			id = le16_to_cpu(READ_ONCE(g->id));
+			err = virtq_walk_one(vq, le64_to_cpu(READ_ONCE(g->addr)),
+					     le32_to_cpu(READ_ONCE(g->len)), flags & VRING_DESC_F_WRITE,
+					     &e[i]);
+			if (likely(err != VIRTQ_WALK_SLOW)) {
+				if (unlikely(err))
+					break;
+				/* GUEST: ids index per-buffer state: below the queue size. */
+				if (unlikely(id >= size)) {
+					err = VIRTQ_ERR_HEAD_RANGE;
+					break;
+				}
+				/* Descriptors we hold are not the driver's to reuse (§2.8.16). */
+				if (unlikely(vq->inflight_descs >= size)) {
+					err = VIRTQ_ERR_AVAIL_IDX;
+					break;
+				}
+				e[i].id = id;
+				vq->inflight++;
+				vq->inflight_descs++;
+				virtq_packed_advance(vq, &slot, &wrap, 1);
+				continue;
+			}
+			err = VIRTQ_OK;
+		}
+		vq->last_avail_idx = slot;
+		vq->avail_wrap = wrap;
+		ret = virtq_packed_pop(vq, &e[i]);
+		if (ret <= 0)
+			return i ? (int)i : ret; /* a broken queue says so at the next call */
+		slot = vq->last_avail_idx;
+		wrap = vq->avail_wrap;
+	}
+	vq->last_avail_idx = slot;
+	vq->avail_wrap = wrap;
+	if (unlikely(err)) {
+		/* The chains before the bad one are handed out; the queue is broken after them. */
+		virtq_fail(vq, err);
+		if (!i)
+			return -EIO;
+	}
+	return (int)i;
+}
+
+/*
  * Step back over the chain's descriptors: they are still marked available
  * (§2.8.1: only a used descriptor written by us changes them), so the next
  * pop walks them again.
@@ -132,7 +215,8 @@ void virtq_packed_unpop(struct virtq *vq, const struct virtq_elem *e)
 	vq->inflight_descs -= n;
 }
 
-void virtq_packed_push(struct virtq *vq, const struct virtq_elem *e, u32 written)
+static inline void virtq_packed_push_one(struct virtq *vq, const struct virtq_elem *e,
+					 u32 written)
 {
 	u16 slot = vq->used_idx, flags;
 	struct vring_packed_desc *g;
@@ -165,6 +249,19 @@ void virtq_packed_push(struct virtq *vq, const struct virtq_elem *e, u32 written
 	virtq_packed_advance(vq, &vq->used_idx, &vq->used_wrap, e->ndescs);
 	vq->inflight--;
 	vq->inflight_descs -= e->ndescs;
+}
+
+void virtq_packed_push(struct virtq *vq, const struct virtq_elem *e, u32 written)
+{
+	virtq_packed_push_one(vq, e, written);
+}
+
+void virtq_packed_push_batch(struct virtq *vq, const struct virtq_elem *e, const u32 *written,
+			     unsigned n)
+{
+	for (unsigned i = 0; i < n && !vq->error; i++)
+		virtq_packed_push_one(vq, &e[i],
+				      written ? (u32)MIN((u64)written[i], e[i].in_len) : 0);
 }
 
 void virtq_packed_flush(struct virtq *vq)

@@ -83,6 +83,42 @@ struct virtq_walk {
 };
 
 void virtq_walk_start(struct virtq_walk *w, struct virtq *vq, struct virtq_elem *e);
+
+/* virtq_walk_one's answer when the chain needs the full walker. */
+#define VIRTQ_WALK_SLOW VIRTQ_ERR_COUNT
+
+/*
+ * The common chain: one direct descriptor (no NEXT, no INDIRECT) whose buffer
+ * is one host span — a network frame, a receive buffer. Every rule of the
+ * walker holds trivially for it but the mapping, which is checked here as
+ * virtq_walk_buf checks it (dma_map: range, memory, permission). VIRTQ_OK:
+ * e holds the chain; VIRTQ_ERR_BUF_ADDR: refused (one dma_map call, so a
+ * refusal is recorded once); VIRTQ_WALK_SLOW: a zero length, a buffer across
+ * a region or IOMMU page, or no iovec — e untouched, walk it in full.
+ */
+static inline enum virtq_error virtq_walk_one(struct virtq *vq, u64 addr, u32 len, bool write,
+					      struct virtq_elem *e)
+{
+	u64 n = len;
+	void *p;
+
+	if (unlikely(!len || !e->iov_max))
+		return VIRTQ_WALK_SLOW;
+	/* GUEST: addr/len from the driver; dma_map checks range, memory and permission. */
+	p = dma_map(vq->dma, addr, &n, write ? DMA_PERM_WRITE : DMA_PERM_READ);
+	if (unlikely(!p))
+		return VIRTQ_ERR_BUF_ADDR;
+	if (unlikely(n != len))
+		return VIRTQ_WALK_SLOW;
+	e->iov[0].iov_base = p;
+	e->iov[0].iov_len = len;
+	e->out_num = !write;
+	e->in_num = write;
+	e->out_len = write ? 0 : len;
+	e->in_len = write ? len : 0;
+	e->ndescs = 1;
+	return VIRTQ_OK;
+}
 /* Add one direct buffer: order, total length, mapping (dma_map with the direction's perm). */
 enum virtq_error virtq_walk_buf(struct virtq_walk *w, u64 addr, u32 len, bool write);
 /* Walk an indirect table (§2.7.5.3 split: chained by next; §2.8.8 packed: sequential). */
@@ -93,10 +129,12 @@ int virtq_fail(struct virtq *vq, enum virtq_error err);
 
 /* Format-specific halves, called by virtq.c after its common checks. */
 void virtq_split_start(struct virtq *vq);
-int virtq_split_pop(struct virtq *vq, struct virtq_elem *e);
+int virtq_split_pop_batch(struct virtq *vq, struct virtq_elem *e, unsigned n);
 int virtq_split_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e);
 void virtq_split_unpop(struct virtq *vq, const struct virtq_elem *e);
 void virtq_split_push(struct virtq *vq, const struct virtq_elem *e, u32 written);
+void virtq_split_push_batch(struct virtq *vq, const struct virtq_elem *e, const u32 *written,
+			    unsigned n);
 void virtq_split_flush(struct virtq *vq);
 bool virtq_split_should_notify(struct virtq *vq);
 void virtq_split_set_notify(struct virtq *vq, bool on);
@@ -105,8 +143,11 @@ void virtq_split_set_base(struct virtq *vq, u32 base);
 
 void virtq_packed_start(struct virtq *vq);
 int virtq_packed_pop(struct virtq *vq, struct virtq_elem *e);
+int virtq_packed_pop_batch(struct virtq *vq, struct virtq_elem *e, unsigned n);
 void virtq_packed_unpop(struct virtq *vq, const struct virtq_elem *e);
 void virtq_packed_push(struct virtq *vq, const struct virtq_elem *e, u32 written);
+void virtq_packed_push_batch(struct virtq *vq, const struct virtq_elem *e, const u32 *written,
+			     unsigned n);
 void virtq_packed_flush(struct virtq *vq);
 bool virtq_packed_should_notify(struct virtq *vq);
 void virtq_packed_set_notify(struct virtq *vq, bool on);

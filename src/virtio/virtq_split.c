@@ -21,86 +21,136 @@ static void virtq_split_load(const struct vring_desc *g, struct virtq_desc *d)
 	d->next = le16_to_cpu(READ_ONCE(g->next));
 }
 
-/* Validate and map the chain from head; nothing but *e changes. */
-static enum virtq_error virtq_split_walk(struct virtq *vq, u16 head, struct virtq_elem *e)
+/*
+ * Validate and map the chain from head, whose descriptor the caller loaded
+ * into *d; nothing but *e changes.
+ */
+static enum virtq_error virtq_split_walk(struct virtq *vq, struct virtq_desc *d,
+					 struct virtq_elem *e)
 {
 	struct virtq_walk w;
-	u16 i = head, size = vq->cfg.size;
-	unsigned ttl = size;
+	u16 size = vq->cfg.size;
+	unsigned ttl = size - 1;
 
 	virtq_walk_start(&w, vq, e);
 	for (;;) {
-		struct virtq_desc d;
 		enum virtq_error err;
 
-		/* §2.7.5: the table is the longest chain there can be; more steps is a loop. */
-		if (!ttl--)
-			return VIRTQ_ERR_CHAIN_LOOP;
-		/* GUEST: i < size: head checked by the caller, every next below. */
-		virtq_split_load(&vq->desc[i], &d);
 		e->ndescs++;
-		if (d.flags & VRING_DESC_F_INDIRECT) {
+		if (d->flags & VRING_DESC_F_INDIRECT) {
 			/*
 			 * §2.7.5.3.1: INDIRECT and NEXT are exclusive, so an indirect
 			 * descriptor ends the chain (after any direct ones: §2.7.5.3.2).
 			 * Its WRITE flag is ignored.
 			 */
-			if (d.flags & VRING_DESC_F_NEXT)
+			if (d->flags & VRING_DESC_F_NEXT)
 				return VIRTQ_ERR_INDIRECT_NEXT;
-			return virtq_walk_indirect(&w, d.addr, d.len);
+			return virtq_walk_indirect(&w, d->addr, d->len);
 		}
-		err = virtq_walk_buf(&w, d.addr, d.len, d.flags & VRING_DESC_F_WRITE);
+		err = virtq_walk_buf(&w, d->addr, d->len, d->flags & VRING_DESC_F_WRITE);
 		if (err)
 			return err;
-		if (!(d.flags & VRING_DESC_F_NEXT))
+		if (!(d->flags & VRING_DESC_F_NEXT))
 			return VIRTQ_OK;
-		if (d.next >= size)
+		if (d->next >= size)
 			return VIRTQ_ERR_NEXT_RANGE;
-		i = d.next;
+		/* §2.7.5: the table is the longest chain there can be; more steps is a loop. */
+		if (!ttl--)
+			return VIRTQ_ERR_CHAIN_LOOP;
+		/* GUEST: next < size, checked just above. */
+		virtq_split_load(&vq->desc[d->next], d);
 	}
 }
 
-int virtq_split_pop(struct virtq *vq, struct virtq_elem *e)
-{
-	u16 size = vq->cfg.size, head;
-	enum virtq_error err;
+/* Largest batch whose heads are read (and descriptors fetched) ahead of the walks. */
+#define VIRTQ_SPLIT_AHEAD 64
 
-	if (vq->last_avail_idx == vq->shadow_avail_idx) {
+int virtq_split_pop_batch(struct virtq *vq, struct virtq_elem *e, unsigned n)
+{
+	u16 size = vq->cfg.size, last = vq->last_avail_idx;
+	u16 heads[VIRTQ_SPLIT_AHEAD];
+	unsigned avail, room, i;
+	enum virtq_error err = VIRTQ_OK;
+
+	n = MIN(n, (unsigned)VIRTQ_SPLIT_AHEAD);
+	avail = (u16)(vq->shadow_avail_idx - last);
+	if (avail < n) {
 		/*
 		 * Acquire: the ring entries and descriptors the driver wrote before
 		 * publishing idx (§2.7.13.3) must not be read before idx itself.
+		 * Read once per batch, and only when what we saw is not enough.
 		 */
 		u16 idx = virtq_load_acquire16(&vq->avail->idx);
 
-		if (idx == vq->last_avail_idx)
-			return 0;
 		/* GUEST: §2.7.6 the ring holds size entries; a bigger jump is garbage. */
-		if ((u16)(idx - vq->last_avail_idx) > size)
+		if ((u16)(idx - last) > size)
 			return virtq_fail(vq, VIRTQ_ERR_AVAIL_IDX);
 		vq->shadow_avail_idx = idx;
+		avail = (u16)(idx - last);
 	}
+	n = MIN(n, avail);
+	if (!n)
+		return 0;
 	/*
 	 * size chains in flight use every descriptor: another head can only be a
-	 * descriptor we still hold (the driver broke §2.7.13.1).
+	 * descriptor we still hold (the driver broke §2.7.13.1). Pop what fits;
+	 * the next call meets the violation.
 	 */
-	if (vq->inflight >= size)
+	room = size - vq->inflight;
+	if (!room)
 		return virtq_fail(vq, VIRTQ_ERR_AVAIL_IDX);
-	/* GUEST: the ring index is masked; the head value itself is checked. */
-	head = le16_to_cpu(READ_ONCE(vq->avail->ring[vq->last_avail_idx & (size - 1)]));
-	if (head >= size)
-		return virtq_fail(vq, VIRTQ_ERR_HEAD_RANGE);
-	err = virtq_split_walk(vq, head, e);
-	if (err)
-		return virtq_fail(vq, err);
-	e->id = head;
-	vq->last_avail_idx++;
-	vq->inflight++;
-	return 1;
+	n = MIN(n, room);
+	/*
+	 * Every head first, each one's descriptor fetched meanwhile: the driver
+	 * wrote them on its own core, and asking for all of them before walking
+	 * any lets those cache misses overlap instead of following each other.
+	 */
+	for (i = 0; i < n; i++) {
+		/* GUEST: the ring index is masked; the head value is checked below. */
+		heads[i] = le16_to_cpu(READ_ONCE(vq->avail->ring[(u16)(last + i) & (size - 1)]));
+		if (heads[i] < size)
+			__builtin_prefetch(&vq->desc[heads[i]]);
+	}
+	for (i = 0; i < n; i++) {
+		const struct vring_desc *g;
+		struct virtq_desc d;
+
+		if (heads[i] >= size) {
+			err = VIRTQ_ERR_HEAD_RANGE;
+			break;
+		}
+		/* GUEST: heads[i] < size. Each field is read once. */
+		g = &vq->desc[heads[i]];
+		d.flags = le16_to_cpu(READ_ONCE(g->flags));
+		d.addr = le64_to_cpu(READ_ONCE(g->addr));
+		d.len = le32_to_cpu(READ_ONCE(g->len));
+		/* Most chains are one direct descriptor: no walker for those. */
+		err = VIRTQ_WALK_SLOW;
+		if (likely(!(d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT))))
+			err = virtq_walk_one(vq, d.addr, d.len, d.flags & VRING_DESC_F_WRITE, &e[i]);
+		if (unlikely(err == VIRTQ_WALK_SLOW)) {
+			d.next = le16_to_cpu(READ_ONCE(g->next));
+			err = virtq_split_walk(vq, &d, &e[i]);
+		}
+		if (unlikely(err))
+			break;
+		e[i].id = heads[i];
+	}
+	/* The chains before a bad one are good and handed out; the queue is broken after them. */
+	vq->last_avail_idx = (u16)(last + i);
+	vq->inflight += i;
+	if (err) {
+		virtq_fail(vq, err);
+		if (!i)
+			return -EIO;
+	}
+	return (int)i;
 }
 
 /* vhost-user inflight resubmission: a head the previous back-end popped, walked again. */
 int virtq_split_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e)
 {
+	struct virtq_desc d;
 	enum virtq_error err;
 
 	if (vq->inflight >= vq->cfg.size)
@@ -108,7 +158,8 @@ int virtq_split_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e)
 	/* PEER: the head comes from the inflight area, which the front-end holds. */
 	if (head >= vq->cfg.size)
 		return virtq_fail(vq, VIRTQ_ERR_HEAD_RANGE);
-	err = virtq_split_walk(vq, head, e);
+	virtq_split_load(&vq->desc[head], &d);
+	err = virtq_split_walk(vq, &d, e);
 	if (err)
 		return virtq_fail(vq, err);
 	e->id = head;
@@ -138,6 +189,28 @@ void virtq_split_push(struct virtq *vq, const struct virtq_elem *e, u32 written)
 	u->len = cpu_to_le32(written);
 	vq->used_idx++;
 	vq->inflight--;
+}
+
+void virtq_split_push_batch(struct virtq *vq, const struct virtq_elem *e, const u32 *written,
+			    unsigned n)
+{
+	u16 mask = vq->cfg.size - 1;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct vring_used_elem *u;
+		u32 len = written ? (u32)MIN((u64)written[i], e[i].in_len) : 0;
+
+		if (unlikely(!vq->inflight || e[i].id >= vq->cfg.size)) {
+			virtq_fail(vq, VIRTQ_ERR_USED_ID);
+			return;
+		}
+		/* Plain stores: nobody reads the entry before used->idx covers it (flush). */
+		u = &vq->used->ring[vq->used_idx & mask];
+		u->id = cpu_to_le32(e[i].id);
+		u->len = cpu_to_le32(len);
+		vq->used_idx++;
+		vq->inflight--;
+	}
 }
 
 void virtq_split_flush(struct virtq *vq)

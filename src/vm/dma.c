@@ -17,13 +17,12 @@ void dma_as_init(struct dma_as *as, const struct gmem *g, u16 rid, const char *n
 	as->name = name;
 }
 
-void *dma_map(const struct dma_as *as, iova_t iova, u64 *len, unsigned perm)
+/* The IOMMU half of dma_map (dma.h), which did the range check already. */
+void *dma_map_xlate(const struct dma_as *as, iova_t iova, u64 *len, unsigned perm)
 {
-	gpa_t gpa = iova;
+	gpa_t gpa;
 
-	if (!*len || !range_ok(iova, *len - 1))
-		return NULL;
-	if (as->xlate && as->xlate->translate(as->xlate_opaque, as->rid, iova, len, perm, &gpa))
+	if (as->xlate->translate(as->xlate_opaque, as->rid, iova, len, perm, &gpa))
 		return NULL;
 	return gmem_map(as->gmem, gpa, len);
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Guest memory regions and the only GPA → HVA translation in the project.
- * Lookups binary-search the sorted region array; every range is checked for
- * overflow and for the end of its region before a pointer is returned.
+ * Lookups (gmem_find, gmem_map: inline in gmem.h, they are on every
+ * descriptor's path) binary-search the sorted region array; every range is
+ * checked for overflow and for the end of its region before a pointer is
+ * returned.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -94,38 +96,6 @@ err_unmap:
 err_close:
 	close(fd);
 	return ret;
-}
-
-const struct gmem_region *gmem_find(const struct gmem *g, gpa_t gpa)
-{
-	unsigned lo = 0, hi = g->nr;
-
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-		const struct gmem_region *r = &g->r[mid];
-
-		if (gpa < r->gpa)
-			hi = mid;
-		else if (gpa - r->gpa >= r->size)
-			lo = mid + 1;
-		else
-			return r;
-	}
-	return NULL;
-}
-
-void *gmem_map(const struct gmem *g, gpa_t gpa, u64 *len)
-{
-	const struct gmem_region *r = gmem_find(g, gpa);
-	u64 off, avail;
-
-	if (!r || !*len)
-		return NULL;
-	off = gpa - r->gpa;
-	avail = r->size - off;
-	if (*len > avail)
-		*len = avail;
-	return r->hva + off;
 }
 
 void *gmem_map_whole(const struct gmem *g, gpa_t gpa, u64 len)

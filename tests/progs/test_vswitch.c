@@ -8,7 +8,8 @@
  * buffers dropping what does not fit, runts dropped and counted, the
  * control queue's VIRTIO_NET_CTRL_MQ, per-port counters (SIGUSR1), ageing,
  * a port that disconnects and comes back, a port whose driver breaks its
- * ring while the others keep forwarding — in event and poll mode.
+ * ring while the others keep forwarding — in event and poll mode; the
+ * frame generator port.
  */
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
@@ -379,6 +380,17 @@ static void test_switching(const char *mode)
 	CHECK_EQ(c2[3], 2);
 	CHECK_EQ(c2[5], 1);
 
+	/* Lengths at the edges of the switch's short-frame copy (16-byte moves up to 256). */
+	{
+		static const u32 lens[] = { 14, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 256, 257 };
+
+		for (unsigned i = 0; i < ARRAY_SIZE(lens); i++) {
+			send_frame(&t.p[1], t.p[0].mac, lens[i], (u8)(20 + i), 1);
+			len = recv_frame(&t.p[0], f, ARRIVES, NULL);
+			CHECK(frame_ok(f, len, lens[i], t.p[0].mac, t.p[1].mac, (u8)(20 + i)));
+		}
+	}
+
 	/* Port 2 goes away and comes back; forwarding to it resumes. */
 	port_disconnect(&t.p[2]);
 	send_frame(&t.p[0], bcast, 64, 8, 1);
@@ -552,6 +564,80 @@ out:
 	unlink(t.out);
 }
 
+/*
+ * The generator port (--uplink gen=BYTES, --poll): its broadcast frames reach
+ * every vhost-user port, whole — over several receive buffers with
+ * mergeable buffers, in one without — and frames sent to it are counted.
+ */
+static void test_generator(void)
+{
+	static const u8 gen_src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	const char *argv[10];
+	unsigned long long c[6];
+	unsigned nbufs = 0;
+	struct sw_t t;
+	u8 f[4096];
+	int fd, len;
+
+	memset(&t, 0, sizeof(t));
+	t.pairs = 1;
+	snprintf(t.log, sizeof(t.log), "%s/gen.log", progs_tmpdir());
+	snprintf(t.out, sizeof(t.out), "%s/gen.out", progs_tmpdir());
+	argv[0] = sw_bin;
+	for (unsigned i = 0; i < 2; i++) {
+		snprintf(t.sock[i], sizeof(t.sock[i]), "%s/gen-%u.sock", progs_tmpdir(), i);
+		argv[1 + 2 * i] = "--port";
+		argv[2 + 2 * i] = t.sock[i];
+	}
+	argv[5] = "--uplink";
+	argv[6] = "gen=300";
+	argv[7] = "--poll";
+	argv[8] = NULL;
+	fd = open(t.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	CHECK(fd >= 0);
+	{
+		int saved = dup(STDOUT_FILENO);
+
+		dup2(fd, STDOUT_FILENO);
+		t.pid = progs_spawn(argv, t.log);
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+		close(fd);
+	}
+	/* Port 0: mergeable 128-byte buffers (a frame takes three); port 1: whole ones. */
+	port_connect(&t, 0, true, 128);
+	port_connect(&t, 1, false, BUF);
+	for (unsigned i = 0; i < 2; i++) {
+		len = recv_frame(&t.p[i], f, ARRIVES, i ? NULL : &nbufs);
+		CHECK_EQ(len, 300);
+		if (len == 300) {
+			CHECK(!memcmp(f, bcast, 6));
+			CHECK(!memcmp(f + 6, gen_src, 6));
+			CHECK(f[12] == 0x88 && f[13] == 0xb5);
+			for (int k = 14; k < 300; k++)
+				if (f[k] != (u8)k) {
+					CHECK(!"generated frame corrupted");
+					break;
+				}
+		}
+	}
+	CHECK_EQ(nbufs, 3);
+	/* A frame to the generator: flooded there (counted) as to port 1. */
+	send_frame(&t.p[0], bcast, 64, 3, 1);
+	CHECK(counters(&t, 2, c));
+	CHECK(c[0] >= 2);	/* generated */
+	CHECK(c[3] >= 1);	/* taken */
+	for (unsigned i = 0; i < 2; i++)
+		port_disconnect(&t.p[i]);
+	{
+		int st = progs_kill(t.pid, SIGTERM);
+
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	CHECK(!progs_dump_log(t.log, "iovirt-vswitch"));
+	unlink(t.out);
+}
+
 static void test_cli(void)
 {
 	const char *argv[6] = { sw_bin, NULL };
@@ -571,6 +657,15 @@ static void test_cli(void)
 	argv[4] = "/tmp/x.sock";
 	CHECK_EQ(progs_run_capture(argv, err, sizeof(err)), 2);
 	CHECK(strstr(err, "twice"));
+	argv[3] = "--uplink";
+	argv[4] = "gen=59";
+	CHECK_EQ(progs_run_capture(argv, err, sizeof(err)), 2);
+	CHECK(strstr(err, "gen="));
+	CHECK_EQ(progs_lines(err), 1);
+	argv[4] = "gen=64";
+	CHECK_EQ(progs_run_capture(argv, err, sizeof(err)), 2);
+	CHECK(strstr(err, "--poll"));
+	CHECK_EQ(progs_lines(err), 1);
 	argv[1] = "--port";
 	argv[2] = "/nonexistent-dir/x.sock";
 	argv[3] = NULL;
@@ -621,6 +716,7 @@ int main(void)
 	RUN(test_switching("--poll"));
 	RUN(test_multiqueue());
 	RUN(test_ageing());
+	RUN(test_generator());
 	RUN(test_uplink()); /* last: it moves this process into a network namespace */
 	return check_done();
 }

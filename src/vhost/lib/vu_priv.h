@@ -174,7 +174,7 @@ struct vu_queue {
 	u16 *resubmit;			/* head entries to hand out again, oldest first */
 	unsigned nr_resubmit;
 	unsigned next_resubmit;
-	u16 batch_len;			/* heads pushed since the last notify */
+	unsigned batch_len;		/* heads pushed since the last notify */
 	char name[64];
 	struct ratelimit rl;
 };

@@ -622,6 +622,26 @@ int vu_queue_pop(struct vu_queue *q, struct virtq_elem *e)
 	return ret;
 }
 
+int vu_queue_pop_batch(struct vu_queue *q, struct virtq_elem *e, unsigned n)
+{
+	int ret;
+
+	if (!q->active || !rings_usable(q))
+		return 0;
+	/* Heads handed out again after a restart come first, one at a time. */
+	if (q->next_resubmit < q->nr_resubmit)
+		return n ? vu_queue_pop(q, e) : 0;
+	ret = virtq_pop_batch(&q->vq, e, n);
+	if (ret > 0 && q->infl) {
+		for (int i = 0; i < ret; i++)
+			vu_inflight_pop(q, e[i].id);
+	}
+	/* Broken now (-EIO, or a bad chain after the good ones returned): tell the front-end. */
+	if (ret < 0 || (ret > 0 && q->vq.error != VIRTQ_OK))
+		eventfd_signal(q->err_fd);
+	return ret;
+}
+
 void vu_queue_unpop(struct vu_queue *q, const struct virtq_elem *e)
 {
 	if (!q->started || q->rings_stale)
@@ -660,6 +680,18 @@ void vu_queue_push(struct vu_queue *q, const struct virtq_elem *e, u32 written)
 	vu_inflight_push(q, e);
 	virtq_push(&q->vq, e, written);
 	q->batch_len++;
+}
+
+void vu_queue_push_batch(struct vu_queue *q, const struct virtq_elem *e, const u32 *written,
+			 unsigned n)
+{
+	if (unlikely(vu_log_active(q->dev) || q->infl)) {
+		for (unsigned i = 0; i < n; i++)
+			vu_queue_push(q, &e[i], written ? written[i] : 0);
+		return;
+	}
+	virtq_push_batch(&q->vq, e, written, n);
+	q->batch_len += n;
 }
 
 /* Log the device-written ring part (split: used ring at log_guest_addr; packed: descriptors). */

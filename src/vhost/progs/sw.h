@@ -9,6 +9,7 @@
  *   sw_fwd.c   the forwarding workers: pop a batch from a source, learn,
  *              look up, deliver per destination, give the batch back
  *   sw_tap.c   the tap uplink (vnet headers), as a source and a destination
+ *   sw_gen.c   a frame generator port (benchmarks), as a source and a sink
  *
  * Packets are never staged in a buffer of ours between two vhost-user ports:
  * the destination's receive buffers are filled straight from the source's
@@ -90,7 +91,9 @@ unsigned sw_mac_count(struct sw_mac_table *t, u64 now);
 
 struct vswitch;
 
-enum sw_port_kind { SW_PORT_VHOST, SW_PORT_TAP };
+enum sw_port_kind { SW_PORT_VHOST, SW_PORT_TAP, SW_PORT_GEN };
+
+#define SW_GEN_MIN 60		/* smallest generated frame (Ethernet's minimum, no FCS) */
 
 /* Counters, from the switch's side of the port: rx = frames it got from the port. */
 struct sw_port_stats {
@@ -137,6 +140,9 @@ struct sw_port {
 	struct sw_source *ctrl_src;
 	/* tap */
 	struct tap tap;
+	/* generator */
+	u8 *gen_frame;
+	struct iovec gen_iov;
 };
 
 /* A frame to deliver: its bytes after the sender's virtio-net header. */
@@ -157,11 +163,6 @@ struct sw_source {
 	struct sw_worker *w;
 };
 
-struct sw_rx_elem {
-	struct virtq_elem e;
-	struct iovec iov[SW_RX_IOV];
-};
-
 struct sw_worker {
 	struct vswitch *sw;
 	unsigned id;
@@ -171,11 +172,17 @@ struct sw_worker {
 	int stop_fd;		/* eventfd */
 	struct sw_source src[SW_MAX_PORTS * (SW_MAX_PAIRS + 1)];
 	unsigned nsrc;
-	/* Scratch for one batch, owned by this thread. */
+	/*
+	 * Scratch for one batch, owned by this thread. Each element's iov
+	 * points at its row of the iovec array from start-up on, so the batch
+	 * pops fill them with no per-frame set-up.
+	 */
 	struct virtq_elem tx[SW_BATCH];
 	struct iovec tx_iov[SW_BATCH][SW_TX_IOV];
 	struct sw_pkt pkt[SW_BATCH];
-	struct sw_rx_elem rx[SW_RX_CHAINS];
+	struct virtq_elem rx[SW_RX_CHAINS];	/* receive chains of one delivery */
+	struct iovec rx_iov[SW_RX_CHAINS][SW_RX_IOV];
+	u32 rx_written[SW_RX_CHAINS];
 	u8 *frames;		/* tap: SW_BATCH frames of SW_FRAME_MAX + header */
 	struct iovec frame_iov[SW_BATCH];
 	u64 now;		/* coarse time of the batch */
@@ -212,7 +219,16 @@ void sw_tap_deliver(struct sw_worker *w, struct sw_port *p, struct sw_pkt **pkts
 /* Read a batch from the tap and forward it; true if anything came. */
 bool sw_tap_poll(struct sw_worker *w, struct sw_port *p);
 
+/* sw_gen.c */
+int sw_port_init_gen(struct sw_port *p, unsigned bytes) __must_check;
+void sw_gen_fini(struct sw_port *p);
+/* Offer a batch of generated frames to the switch; always true (there is always work). */
+bool sw_gen_poll(struct sw_worker *w, struct sw_port *p);
+void sw_gen_deliver(struct sw_port *p, struct sw_pkt **pkts, unsigned n);
+
 /* sw_fwd.c */
+/* CLOCK_MONOTONIC_COARSE in ns: the time of a batch (MAC ageing needs no more). */
+u64 sw_coarse_ns(void);
 /*
  * Deal every source (transmit queues, control queues, the tap) to the
  * sw->nworkers workers and make their fds, starting no thread: the workers'
@@ -228,6 +244,20 @@ void sw_forward(struct sw_worker *w, struct sw_port *src, unsigned pair, unsigne
 void sw_handle_queue(struct vu_dev *dev, struct vu_queue *q);
 /* Event mode: start/stop watching a started transmit/control queue. */
 void sw_watch_queue(struct sw_port *p, struct vu_queue *q, bool on);
+
+/*
+ * A MAC address as a 48-bit number, for comparing and hashing only (its
+ * bytes in memory order: two loads, not six).
+ */
+static inline u64 sw_mac48(const u8 m[6])
+{
+	u32 lo;
+	u16 hi;
+
+	memcpy(&lo, m, 4);
+	memcpy(&hi, m + 4, 2);
+	return (u64)hi << 32 | lo;
+}
 
 static inline u64 sw_hdr_num_buffers_off(void)
 {

@@ -29,7 +29,7 @@
 #define SW_CTRL_QIDX 0xffffu	/* a source slot for the port's control queue */
 #define SW_POLL_BATCHES 4	/* batches per transmit queue per polling round */
 
-static u64 coarse_ns(void)
+u64 sw_coarse_ns(void)
 {
 	struct timespec ts;
 
@@ -51,43 +51,93 @@ static const u8 *frame_macs(const struct sw_pkt *k, u8 *tmp)
 	return tmp;
 }
 
+static void deliver(struct sw_worker *w, struct sw_port *p, struct sw_pkt **list, unsigned cnt,
+		    unsigned pair)
+{
+	if (p->kind == SW_PORT_TAP)
+		sw_tap_deliver(w, p, list, cnt);
+	else if (p->kind == SW_PORT_GEN)
+		sw_gen_deliver(p, list, cnt);
+	else
+		sw_port_deliver(w, p, list, cnt, pair);
+}
+
 void sw_forward(struct sw_worker *w, struct sw_port *src, unsigned pair, unsigned n)
 {
 	struct vswitch *sw = w->sw;
 	struct sw_pkt *list[SW_BATCH];
-	bool flood = false;
+	u64 learnt = ~0ull, looked = ~0ull; /* no MAC is all ones in 64 bits */
+	int found = SW_PORT_NONE, first = SW_PORT_DROP;
+	unsigned cnt = 0;
+	bool flood = false, uniform = true;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct sw_pkt *k = &w->pkt[i];
 		u8 tmp[12];
 		const u8 *m;
+		u64 sa, da;
 
 		if (k->dst == SW_PORT_DROP)
 			continue; /* dropped at the source */
 		m = frame_macs(k, tmp);
 		/* GUEST: addresses are only compared and hashed. */
-		sw_mac_learn(&sw->mac, m + 6, src->id, w->now);
-		k->dst = mac_is_group(m) ? SW_PORT_NONE : sw_mac_lookup(&sw->mac, m, w->now);
+		sa = sw_mac48(m + 6);
+		da = sw_mac48(m);
+		/*
+		 * A batch is one instant (one `now`) from one port: a source seen
+		 * earlier in it was learnt already, and a destination looked up
+		 * already has the same answer — unless a learning in between
+		 * changed the table, which forgets the remembered lookup.
+		 */
+		if (sa != learnt) {
+			sw_mac_learn(&sw->mac, m + 6, src->id, w->now);
+			learnt = sa;
+			looked = ~0ull;
+		}
+		if (mac_is_group(m)) {
+			k->dst = SW_PORT_NONE;
+		} else {
+			if (da != looked) {
+				found = sw_mac_lookup(&sw->mac, m, w->now);
+				looked = da;
+			}
+			k->dst = found;
+		}
 		/* A station talking to itself through us: filtered, as a bridge does. */
-		if (k->dst == src->id)
+		if (k->dst == src->id) {
 			k->dst = SW_PORT_DROP;
+			continue;
+		}
 		flood |= k->dst == SW_PORT_NONE;
+		if (!cnt)
+			first = k->dst;
+		uniform &= k->dst == first;
+		list[cnt++] = k;
+	}
+	if (!cnt)
+		return;
+	/* The usual batch: one destination (or one flood) for all its frames. */
+	if (uniform) {
+		if (first >= 0) {
+			deliver(w, &sw->port[first], list, cnt, pair);
+			return;
+		}
+		for (unsigned d = 0; d < sw->nports; d++)
+			if (&sw->port[d] != src)
+				deliver(w, &sw->port[d], list, cnt, pair);
+		return;
 	}
 	for (unsigned d = 0; d < sw->nports; d++) {
 		struct sw_port *p = &sw->port[d];
-		unsigned cnt = 0;
 
 		if (p == src)
 			continue;
+		cnt = 0;
 		for (unsigned i = 0; i < n; i++)
 			if (w->pkt[i].dst == (int)d || (flood && w->pkt[i].dst == SW_PORT_NONE))
 				list[cnt++] = &w->pkt[i];
-		if (!cnt)
-			continue;
-		if (p->kind == SW_PORT_TAP)
-			sw_tap_deliver(w, p, list, cnt);
-		else
-			sw_port_deliver(w, p, list, cnt, pair);
+		if (cnt)
+			deliver(w, p, list, cnt, pair);
 	}
 }
 
@@ -95,23 +145,39 @@ void sw_forward(struct sw_worker *w, struct sw_port *src, unsigned pair, unsigne
 static unsigned tx_batch(struct sw_worker *w, struct sw_port *p, struct vu_queue *q,
 			 unsigned pair)
 {
-	unsigned n = 0, bad = 0;
+	size_t hdr_len = p->hdr_len;
+	unsigned bad = 0;
 	u64 bytes = 0;
+	int n;
 
-	while (n < SW_BATCH) {
-		struct virtq_elem *e = &w->tx[n];
-		struct sw_pkt *k = &w->pkt[n];
-		size_t skip = p->hdr_len;
+	n = vu_queue_pop_batch(q, w->tx, SW_BATCH);
+	if (n <= 0)
+		return 0;
+	/* The addresses of every frame asked for before any is read (see virtq_pop_batch). */
+	for (int j = 0; j < n; j++) {
+		const struct virtq_elem *e = &w->tx[j];
+
+		if (e->out_num && e->iov[0].iov_len > hdr_len)
+			__builtin_prefetch((const u8 *)e->iov[0].iov_base + hdr_len);
+		else if (e->out_num > 1)
+			__builtin_prefetch(e->iov[1].iov_base);
+	}
+	for (int j = 0; j < n; j++) {
+		struct virtq_elem *e = &w->tx[j];
+		struct sw_pkt *k = &w->pkt[j];
+		size_t skip = hdr_len;
 		unsigned i = 0;
 
-		virtq_elem_init(e, w->tx_iov[n], SW_TX_IOV);
-		if (vu_queue_pop(q, e) != 1)
-			break;
-		n++;
 		/*
 		 * §5.1.6.2: header, then the frame, all device-readable. Skip the
 		 * header in place (the chain is only pushed back, never re-read).
+		 * Usually both are in the one buffer.
 		 */
+		if (likely(e->out_num == 1 && e->iov[0].iov_len > hdr_len)) {
+			e->iov[0].iov_base = (u8 *)e->iov[0].iov_base + hdr_len;
+			e->iov[0].iov_len -= hdr_len;
+			skip = 0;
+		}
 		while (i < e->out_num && skip) {
 			size_t take = MIN(skip, e->iov[i].iov_len);
 
@@ -122,29 +188,26 @@ static unsigned tx_batch(struct sw_worker *w, struct sw_port *p, struct vu_queue
 				i++;
 		}
 		*k = (struct sw_pkt){ .iov = e->iov + i, .niov = e->out_num - i,
-				      .len = (u32)(e->out_len - MIN(e->out_len, p->hdr_len)) };
+				      .len = (u32)(e->out_len - MIN(e->out_len, hdr_len)) };
 		/* GUEST: a chain shorter than header + Ethernet header carries no frame. */
-		if (e->out_len < p->hdr_len + 14 || e->out_len > p->hdr_len + SW_FRAME_MAX) {
+		if (e->out_len < hdr_len + 14 || e->out_len > hdr_len + SW_FRAME_MAX) {
 			k->dst = SW_PORT_DROP;
 			bad++;
 			continue;
 		}
 		bytes += k->len;
 	}
-	if (!n)
-		return 0;
-	if (n > bad) {
-		atomic_fetch_add_explicit(&p->st.rx_packets, n - bad, memory_order_relaxed);
+	if ((unsigned)n > bad) {
+		atomic_fetch_add_explicit(&p->st.rx_packets, (unsigned)n - bad, memory_order_relaxed);
 		atomic_fetch_add_explicit(&p->st.rx_bytes, bytes, memory_order_relaxed);
 	}
 	if (bad)
 		atomic_fetch_add_explicit(&p->st.rx_dropped, bad, memory_order_relaxed);
-	w->now = coarse_ns();
-	sw_forward(w, p, pair, n);
+	w->now = sw_coarse_ns();
+	sw_forward(w, p, pair, (unsigned)n);
 	/* Transmit buffers are read-only to us: nothing written (§5.1.6.2). */
-	for (unsigned i = 0; i < n; i++)
-		vu_queue_push(q, &w->tx[i], 0);
-	return n;
+	vu_queue_push_batch(q, w->tx, NULL, (unsigned)n);
+	return (unsigned)n;
 }
 
 void sw_handle_queue(struct vu_dev *dev, struct vu_queue *q)
@@ -210,6 +273,8 @@ static bool source_visit(struct sw_worker *w, struct sw_source *s)
 
 	if (p->kind == SW_PORT_TAP)
 		return sw_tap_poll(w, p);
+	if (p->kind == SW_PORT_GEN)
+		return sw_gen_poll(w, p);
 	/* An idle queue costs one load, not two locks (polling visits it all the time). */
 	if (!(atomic_load_explicit(&p->tx_ready, memory_order_relaxed) &
 	      (s->qidx == SW_CTRL_QIDX ? SW_CTRL_READY : BIT64(s->pair))))
@@ -277,6 +342,10 @@ static int worker_init(struct vswitch *sw, struct sw_worker *w, unsigned id)
 
 	w->sw = sw;
 	w->id = id;
+	for (unsigned i = 0; i < SW_BATCH; i++)
+		virtq_elem_init(&w->tx[i], w->tx_iov[i], SW_TX_IOV);
+	for (unsigned i = 0; i < SW_RX_CHAINS; i++)
+		virtq_elem_init(&w->rx[i], w->rx_iov[i], SW_RX_IOV);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->epfd < 0 || w->stop_fd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->stop_fd, &ev))

@@ -14,12 +14,6 @@
 
 #define SW_MAC_REFRESH_NS 1000000000ull
 
-static u64 mac48(const u8 m[6])
-{
-	return (u64)m[0] << 40 | (u64)m[1] << 32 | (u64)m[2] << 24 | (u64)m[3] << 16 |
-	       (u64)m[4] << 8 | m[5];
-}
-
 static unsigned mac_bucket(u64 mac)
 {
 	/* Fibonacci hashing: the top bits of the product mix every byte of the address. */
@@ -75,7 +69,7 @@ int sw_mac_lookup(struct sw_mac_table *t, const u8 mac[6], u64 now)
 	struct sw_mac_ent *e;
 	u64 key;
 
-	e = ent_find(t, mac48(mac), &key);
+	e = ent_find(t, sw_mac48(mac), &key);
 	if (!e || !ent_alive(t, e, now))
 		return SW_PORT_NONE;
 	return (int)(key & 0xffff) - 1;
@@ -83,7 +77,7 @@ int sw_mac_lookup(struct sw_mac_table *t, const u8 mac[6], u64 now)
 
 void sw_mac_learn(struct sw_mac_table *t, const u8 mac[6], int port, u64 now)
 {
-	u64 m = mac48(mac), key, want = ent_key(m, port);
+	u64 m = sw_mac48(mac), key, want = ent_key(m, port);
 	struct sw_mac_ent *e, *b, *victim = NULL;
 
 	/* A group address is never a frame's source (IEEE 802.3 §3.2.3): nothing to learn. */

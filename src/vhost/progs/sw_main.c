@@ -24,13 +24,16 @@ static void usage(FILE *f)
 		"  --port PATH        a vhost-user virtio-net port: listen on PATH (connect with\n"
 		"                     --client); up to %u ports\n"
 		"  --uplink tap=NAME  a tap device (created if absent) as one more port\n"
+		"  --uplink gen=BYTES a frame generator as one more port (benchmarks; needs\n"
+		"                     --poll): broadcast frames of BYTES bytes (%u..%u), as\n"
+		"                     many as the other ports take; frames to it are dropped\n"
 		"  --poll             busy-poll the rings on the worker threads\n"
 		"  --queues N         queue pairs offered per port, 1..%u (default 1)\n"
 		"  --threads N        forwarding threads, 1..%u (default 1)\n"
 		"  --client           connect to every port's PATH instead of listening\n"
 		"  --mac-age SECONDS  forget an address unseen this long (default 300)\n"
 		"counters: kill -USR1 <pid> prints them; they are printed at exit too\n",
-		SW_MAX_PORTS, SW_MAX_PAIRS, SW_MAX_THREADS);
+		SW_MAX_PORTS, SW_GEN_MIN, SW_FRAME_MAX, SW_MAX_PAIRS, SW_MAX_THREADS);
 }
 
 static void print_stats(struct vswitch *sw)
@@ -84,7 +87,7 @@ int main(int argc, char **argv)
 	};
 	static struct vswitch sw;
 	const char *paths[SW_MAX_PORTS], *uplink = NULL;
-	unsigned npaths = 0, pairs = 1, threads = 1, age = 300;
+	unsigned npaths = 0, pairs = 1, threads = 1, age = 300, gen_bytes = 0;
 	struct prog_endpoint *eps[SW_MAX_PORTS];
 	bool client = false;
 	int c, sigfd, ret = 1;
@@ -92,21 +95,31 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
-			if (npaths + !!uplink == SW_MAX_PORTS) {
+			if (npaths + (uplink || gen_bytes) == SW_MAX_PORTS) {
 				fprintf(stderr, PROG ": at most %u ports\n", SW_MAX_PORTS);
 				return 2;
 			}
 			paths[npaths++] = optarg;
 			break;
 		case 'u':
-			if (strncmp(optarg, "tap=", 4) || !optarg[4] || strlen(optarg + 4) >= IFNAMSIZ) {
-				fprintf(stderr, PROG ": --uplink '%s': expected tap=NAME (NAME < %u chars)\n",
-					optarg, IFNAMSIZ);
-				return 2;
-			}
-			if (uplink || npaths == SW_MAX_PORTS) {
+			if (uplink || gen_bytes || npaths == SW_MAX_PORTS) {
 				fprintf(stderr, PROG ": one --uplink, at most %u ports in all\n",
 					SW_MAX_PORTS);
+				return 2;
+			}
+			if (!strncmp(optarg, "gen=", 4)) {
+				if (!prog_parse_uint(optarg + 4, SW_GEN_MIN, SW_FRAME_MAX, &gen_bytes)) {
+					fprintf(stderr, PROG ": --uplink '%s': expected gen=%u..%u\n",
+						optarg, SW_GEN_MIN, SW_FRAME_MAX);
+					return 2;
+				}
+				break;
+			}
+			if (strncmp(optarg, "tap=", 4) || !optarg[4] || strlen(optarg + 4) >= IFNAMSIZ) {
+				fprintf(stderr,
+					PROG ": --uplink '%s': expected tap=NAME (NAME < %u chars) or "
+					     "gen=BYTES\n",
+					optarg, IFNAMSIZ);
 				return 2;
 			}
 			uplink = optarg + 4;
@@ -157,6 +170,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": at least one --port is required (see --help)\n");
 		return 2;
 	}
+	if (gen_bytes && !sw.poll) {
+		fprintf(stderr, PROG ": --uplink gen= needs --poll (a generator has no fd to wait on)\n");
+		return 2;
+	}
 	for (unsigned i = 0; i < npaths; i++)
 		for (unsigned j = 0; j < i; j++)
 			if (!strcmp(paths[i], paths[j])) {
@@ -191,6 +208,20 @@ int main(int argc, char **argv)
 		snprintf(p->name, sizeof(p->name), "uplink tap %s", uplink);
 		if (sw_port_init_tap(&sw, p, uplink))
 			goto out;
+		sw.nports++;
+	}
+	if (gen_bytes) {
+		struct sw_port *p = &sw.port[sw.nports];
+
+		p->sw = &sw;
+		p->id = (int)sw.nports;
+		snprintf(p->name, sizeof(p->name), "generator (%u-byte frames)", gen_bytes);
+		ret = sw_port_init_gen(p, gen_bytes);
+		if (ret) {
+			fprintf(stderr, PROG ": generator: %s\n", strerror(-ret));
+			ret = 1;
+			goto out;
+		}
 		sw.nports++;
 	}
 	ret = sw_workers_start(&sw);

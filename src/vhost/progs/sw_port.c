@@ -190,6 +190,8 @@ void sw_port_fini(struct sw_port *p)
 	if (p->kind == SW_PORT_VHOST) {
 		prog_endpoint_close(&p->ep);
 		pthread_rwlock_destroy(&p->lock);
+	} else if (p->kind == SW_PORT_GEN) {
+		sw_gen_fini(p);
 	} else {
 		tap_close(&p->tap);
 	}
@@ -233,20 +235,21 @@ void sw_port_ctrl(struct sw_port *p, struct vu_queue *q)
 
 /* ---- Receive: frames into the port's receive rings (a worker) ---- */
 
-/* A write cursor over the device-writable buffers of the chains w->rx[0..k). */
+/* A write cursor over the device-writable buffers of the chains rx[0..k). */
 struct rx_cursor {
-	struct sw_rx_elem *rx;
+	struct virtq_elem *rx;
+	u32 *written;
 	unsigned chain, i, end;
 	size_t off;
-	u32 written[SW_RX_CHAINS];
 };
 
-static void cursor_start(struct rx_cursor *c, struct sw_rx_elem *rx)
+static void cursor_start(struct rx_cursor *c, struct virtq_elem *rx, u32 *written)
 {
 	c->rx = rx;
+	c->written = written;
 	c->chain = 0;
-	c->i = rx[0].e.out_num;
-	c->end = rx[0].e.out_num + rx[0].e.in_num;
+	c->i = rx[0].out_num;
+	c->end = rx[0].out_num + rx[0].in_num;
 	c->off = 0;
 	c->written[0] = 0;
 }
@@ -259,7 +262,7 @@ static void cursor_put(struct rx_cursor *c, const u8 *src, size_t len)
 		size_t n;
 
 		if (c->i == c->end) {
-			struct virtq_elem *e = &c->rx[++c->chain].e;
+			struct virtq_elem *e = &c->rx[++c->chain];
 
 			c->i = e->out_num;
 			c->end = e->out_num + e->in_num;
@@ -282,41 +285,126 @@ static void cursor_put(struct rx_cursor *c, const u8 *src, size_t len)
 	}
 }
 
-/* One frame into q: 1 delivered; 0 too big for the buffers there (given back); -1 ring empty. */
-static int rx_one(struct sw_worker *w, struct vu_queue *q, const struct sw_pkt *pkt,
-		   unsigned hdr_len, bool mrg)
+/*
+ * memcpy for a frame: a short one (most of them) in 16-byte moves inline,
+ * the last one ending at the frame's end (overlapping the one before: no
+ * byte outside [0, len) of either buffer is touched), a long one by the
+ * C library's copy.
+ */
+static inline void frame_copy(u8 *dst, const u8 *src, size_t len)
 {
-	struct virtio_net_hdr_mrg_rxbuf hdr = { 0 };
-	u64 need = (u64)hdr_len + pkt->len, have = 0;
-	unsigned k = 0, max = mrg ? SW_RX_CHAINS : 1;
+	if (len > 256 || len < 16) {
+		memcpy(dst, src, len);
+		return;
+	}
+	for (size_t off = 0; off + 16 < len; off += 16)
+		memcpy(dst + off, src + off, 16);
+	memcpy(dst + len - 16, src + len - 16, 16);
+}
+
+/*
+ * One frame into the k chains rx[0..k), which hold it (and the header in
+ * the first); written[0..k) gets the bytes written to each. §5.1.6.4:
+ * num_buffers is the number of chains (1 without mergeable buffers).
+ */
+static void rx_copy(struct virtq_elem *rx, u32 *written, unsigned k, const struct sw_pkt *pkt,
+		    unsigned hdr_len)
+{
+	struct virtio_net_hdr_mrg_rxbuf hdr = { .num_buffers = cpu_to_le16((u16)k) };
 	struct rx_cursor c;
 
-	while (have < need && k < max) {
-		struct sw_rx_elem *r = &w->rx[k];
+	/* The usual case: one frame buffer into one receive buffer. */
+	if (k == 1 && pkt->niov == 1 && !rx->out_num &&
+	    rx->iov[0].iov_len >= (u64)hdr_len + pkt->len) {
+		u8 *dst = rx->iov[0].iov_base;
 
-		virtq_elem_init(&r->e, r->iov, SW_RX_IOV);
-		if (vu_queue_pop(q, &r->e) != 1)
-			break;
-		have += r->e.in_len;
-		k++;
+		/* GUEST: dst was mapped writable for iov_len ≥ hdr_len + len bytes. */
+		if (hdr_len == sizeof(hdr))
+			memcpy(dst, &hdr, sizeof(hdr));
+		else
+			memcpy(dst, &hdr, hdr_len);
+		frame_copy(dst + hdr_len, pkt->iov[0].iov_base, pkt->len);
+		written[0] = hdr_len + pkt->len;
+		return;
 	}
-	/* The first chain must hold the whole header (§5.1.6.4: it starts the first buffer). */
-	if (!k)
-		return -1;
-	if (have < need || w->rx[0].e.in_len < hdr_len) {
-		while (k--)
-			vu_queue_unpop(q, &w->rx[k].e);
-		return 0;
-	}
-	/* §5.1.6.4: num_buffers is 1 without mergeable buffers. */
-	hdr.num_buffers = cpu_to_le16((u16)k);
-	cursor_start(&c, w->rx);
+	for (unsigned i = 1; i < k; i++)
+		written[i] = 0;
+	cursor_start(&c, rx, written);
 	cursor_put(&c, (const u8 *)&hdr, hdr_len);
 	for (unsigned i = 0; i < pkt->niov; i++)
 		cursor_put(&c, pkt->iov[i].iov_base, pkt->iov[i].iov_len);
-	for (unsigned i = 0; i < k; i++)
-		vu_queue_push(q, &w->rx[i].e, i <= c.chain ? c.written[i] : 0);
-	return 1;
+}
+
+/* Chains rx[0..used) filled: publish them; rx[used..popped) unfilled: give them back. */
+static void rx_settle(struct sw_worker *w, struct vu_queue *q, unsigned used, unsigned popped)
+{
+	vu_queue_push_batch(q, w->rx, w->rx_written, used);
+	while (popped > used)
+		vu_queue_unpop(q, &w->rx[--popped]);
+}
+
+/*
+ * Frames into receive queue q (locked), in order; returns how many went in
+ * (their bytes in *bytes). Receive chains are popped in batches as the
+ * frames need them: one chain a frame, or with mergeable buffers as many as
+ * it takes. A frame that does not fit in the chains it would take is
+ * dropped and they go to the next frame; when the ring has nothing more,
+ * the frames left are dropped. Chains taken and not filled are given back.
+ */
+static unsigned rx_deliver(struct sw_worker *w, struct vu_queue *q, struct sw_pkt **pkts,
+			   unsigned n, unsigned hdr_len, bool mrg, u64 *bytes)
+{
+	unsigned popped = 0, used = 0, sent = 0, max = mrg ? SW_RX_CHAINS : 1;
+	bool empty = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct sw_pkt *k = pkts[i];
+		u64 need = (u64)hdr_len + k->len, have = 0;
+		unsigned c = 0;
+
+		while (have < need && c < max) {
+			if (used + c == popped) {
+				int r;
+
+				if (empty)
+					break;
+				if (popped == SW_RX_CHAINS) {
+					/*
+					 * No room for more chains: settle the frames
+					 * so far and take this one's chains again.
+					 */
+					rx_settle(w, q, used, popped);
+					popped = used = c = 0;
+					have = 0;
+					continue;
+				}
+				r = vu_queue_pop_batch(q, &w->rx[popped],
+						       MIN(SW_RX_CHAINS - popped, n - i));
+				if (r <= 0) {
+					empty = true;
+					break;
+				}
+				/* The receive buffers, to be written, asked for ahead. */
+				for (int j = 0; j < r; j++)
+					if (w->rx[popped + j].in_num && !w->rx[popped + j].out_num)
+						__builtin_prefetch(w->rx[popped + j].iov[0].iov_base, 1);
+				popped += (unsigned)r;
+			}
+			have += w->rx[used + c].in_len;
+			c++;
+		}
+		if (!c)
+			break; /* no buffers at all: the rest are dropped too */
+		/* The first chain must hold the whole header (§5.1.6.4: it starts the first buffer). */
+		if (have < need || w->rx[used].in_len < hdr_len)
+			continue;
+		rx_copy(&w->rx[used], &w->rx_written[used], c, k, hdr_len);
+		used += c;
+		sent++;
+		*bytes += k->len;
+	}
+	rx_settle(w, q, used, popped);
+	return sent;
 }
 
 /* The receive queue for frames from source pair `pair`: spread over the usable pairs. */
@@ -349,16 +437,7 @@ void sw_port_deliver(struct sw_worker *w, struct sw_port *p, struct sw_pkt **pkt
 		goto out;
 	q = vu_dev_queue(p->dev, (unsigned)qidx);
 	vu_queue_lock(q);
-	for (unsigned i = 0; i < n; i++) {
-		int r = rx_one(w, q, pkts[i], p->hdr_len, p->mrg);
-
-		if (r < 0)
-			break; /* no buffers at all: the rest are dropped too */
-		if (r) {
-			sent++;
-			bytes += pkts[i]->len;
-		}
-	}
+	sent = rx_deliver(w, q, pkts, n, p->hdr_len, p->mrg, &bytes);
 	vu_queue_unlock(q); /* one publish, at most one interrupt */
 out:
 	pthread_rwlock_unlock(&p->lock);

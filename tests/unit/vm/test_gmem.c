@@ -19,6 +19,75 @@ static int fake_xlate(void *o, u16 rid, iova_t iova, u64 *len, unsigned perm, gp
 	return 0;
 }
 
+/* The region a plain scan finds for gpa: what gmem_find must agree with. */
+static const struct gmem_region *scan_find(const struct gmem *g, gpa_t gpa)
+{
+	for (unsigned i = 0; i < g->nr; i++)
+		if (gpa >= g->r[i].gpa && gpa - g->r[i].gpa < g->r[i].size)
+			return &g->r[i];
+	return NULL;
+}
+
+/*
+ * gmem_find and gmem_map against the scan at every region edge (and a step
+ * either side), for sets of 0 to 5 regions, including one at address 0 and
+ * one ending at the top of the address space; dma_map without a translator
+ * must agree with gmem_map and refuse a length that wraps.
+ */
+static void check_lookup(void)
+{
+	static const struct {
+		gpa_t gpa;
+		u64 size;
+	} regs[] = {
+		{ 0x0, 0x1000 },	     { 0x3000, 0x2000 },    { 0x100000000ull, 0x10000 },
+		{ 0x100010000ull, 0x1000 }, { ~0ull - 0xfff, 0x1000 },
+	};
+	static u8 backing[ARRAY_SIZE(regs)][0x10000]; /* as big as the biggest region */
+
+	for (unsigned nr = 0; nr <= ARRAY_SIZE(regs); nr++) {
+		struct gmem g;
+		struct dma_as as;
+
+		gmem_init(&g);
+		/* Added last-first, so that sorting is exercised too. */
+		for (unsigned i = nr; i--;) {
+			struct gmem_region r = { .gpa = regs[i].gpa, .size = regs[i].size,
+						 .hva = backing[i], .fd = -1 };
+
+			CHECK_EQ(gmem_add(&g, &r), 0);
+		}
+		dma_as_init(&as, &g, 0, "lookup");
+		for (unsigned i = 0; i < ARRAY_SIZE(regs); i++) {
+			const gpa_t edges[] = { regs[i].gpa, regs[i].gpa + regs[i].size - 1 };
+
+			for (unsigned k = 0; k < 2; k++) {
+				for (int d = -1; d <= 1; d++) {
+					gpa_t a = edges[k] + (gpa_t)(s64)d;
+					const struct gmem_region *want = scan_find(&g, a);
+					u64 len = 0x10000, dlen = 0x10000;
+					u8 *p = gmem_map(&g, a, &len);
+					u8 *q = dma_map(&as, a, &dlen, DMA_PERM_READ);
+
+					CHECK(gmem_find(&g, a) == want);
+					CHECK(p == (want ? want->hva + (a - want->gpa) : NULL));
+					if (want && !range_ok(a, 0x10000 - 1))
+						CHECK(q == NULL); /* the wanted span wraps */
+					else
+						CHECK(q == p);
+					if (p) {
+						CHECK(len >= 1 && len <= want->size - (a - want->gpa));
+						CHECK(len == MIN(0x10000ull, want->size - (a - want->gpa)));
+					}
+					len = 0;
+					CHECK(gmem_map(&g, a, &len) == NULL);
+				}
+			}
+		}
+		gmem_destroy(&g);
+	}
+}
+
 int main(void)
 {
 	static const struct dma_xlate_ops xops = { .translate = fake_xlate };
@@ -82,5 +151,6 @@ int main(void)
 	CHECK(dma_map(&as, 0x10000800, &len, DMA_PERM_READ) == NULL);
 
 	gmem_destroy(&g);
+	check_lookup();
 	return check_done();
 }
