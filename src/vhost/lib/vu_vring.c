@@ -624,17 +624,29 @@ int vu_queue_pop(struct vu_queue *q, struct virtq_elem *e)
 
 int vu_queue_pop_batch(struct vu_queue *q, struct virtq_elem *e, unsigned n)
 {
-	int ret;
+	int ret = 0;
 
 	if (!q->active || !rings_usable(q))
 		return 0;
 	/* Heads handed out again after a restart come first, one at a time. */
 	if (q->next_resubmit < q->nr_resubmit)
 		return n ? vu_queue_pop(q, e) : 0;
+	/*
+	 * Packed inflight tracking copies each chain's descriptors from the
+	 * ring slots just before the avail position, so it must run after each
+	 * single pop, not after a batch.
+	 */
+	if (q->infl && q->vq.cfg.packed) {
+		unsigned k = 0;
+
+		while (k < n && (ret = vu_queue_pop(q, &e[k])) > 0)
+			k++;
+		return k ? (int)k : ret;
+	}
 	ret = virtq_pop_batch(&q->vq, e, n);
 	if (ret > 0 && q->infl) {
 		for (int i = 0; i < ret; i++)
-			vu_inflight_pop(q, e[i].id);
+			vu_inflight_pop(q, &e[i]);
 	}
 	/* Broken now (-EIO, or a bad chain after the good ones returned): tell the front-end. */
 	if (ret < 0 || (ret > 0 && q->vq.error != VIRTQ_OK))
