@@ -4,11 +4,13 @@
 # host asks on the console ("go JOB", see vio_bench_start in
 # virtio-common.host.inc). Each job runs between BENCH-START and BENCH-END
 # lines (the host samples the VMM's CPU time there) and is followed by
-# BENCH-RESULT with the I/O count and the disk's interrupts.
+# BENCH-RESULT with the I/O count and the disk's interrupts. A job named
+# local-JOB runs JOB on a RAM disk inside this guest (brd) instead: no device,
+# no VM exit per I/O, what the guest itself can do at most in this lab.
 # lab-tools: yes
 # lab-memory: 512M
 # lab-timeout: 2400
-# lab-cmdline: iovirt.bench_jobs=randread4k,randwrite4k,seqread128k iovirt.bench_rt=4 iovirt.bench_rounds=4
+# lab-cmdline: iovirt.bench_jobs=randread4k,randwrite4k,seqread128k iovirt.bench_rt=4 iovirt.bench_rounds=4 iovirt.bench_local=1
 disk=vda
 if ! lab_wait_file /dev/$disk 10; then
 	result disk FAIL "no /dev/$disk"
@@ -25,13 +27,19 @@ irqs() {
 devstat() {
 	awk '{print $1 + $5, $2 + $6}' /sys/block/$disk/stat
 }
+# The guest's own RAM disk for the local- jobs, written once so reads find pages.
+if modprobe brd rd_nr=1 rd_size=131072 max_part=0 2>/dev/null && lab_wait_file /dev/ram0 10; then
+	dd if=/dev/zero of=/dev/ram0 bs=1048576 count=128 oflag=direct 2>/dev/null
+fi
 echo "BENCH-QUEUE $(cd /sys/block/$disk/queue && for f in max_sectors_kb max_hw_sectors_kb \
 	max_segments max_segment_size nr_requests scheduler; do printf '%s=%s ' $f "$(cat $f)"; done)"
 stty -echo
 echo "BENCH-READY"
 while read -r cmd job; do
 	[ "$cmd" = go ] || break
-	case "$job" in
+	dev=/dev/$disk
+	case "$job" in local-*) dev=/dev/ram0 ;; esac
+	case "${job#local-}" in
 	randread4k) args="--rw=randread --bs=4k --iodepth=32"; bs=4 ;;
 	randwrite4k) args="--rw=randwrite --bs=4k --iodepth=32"; bs=4 ;;
 	seqread128k) args="--rw=read --bs=128k --iodepth=8"; bs=128 ;;
@@ -42,7 +50,7 @@ while read -r cmd job; do
 	r0=$1 m0=$2
 	echo "BENCH-START $job"
 	# shellcheck disable=SC2086
-	fio --name="$job" --filename=/dev/$disk --ioengine=libaio --direct=1 $args \
+	fio --name="$job" --filename="$dev" --ioengine=libaio --direct=1 $args \
 		--runtime="$rt" --time_based --output-format=terse >/tmp/fio.out 2>&1
 	echo "BENCH-END $job"
 	i1=$(irqs)

@@ -4,13 +4,16 @@
 # and once under QEMU (virtio-blk-pci, aio=io_uring, cache=none), both
 # running; then, iovirt.bench_rounds= times, each fio job here on the RAM
 # disk itself (the limit) and in each guest in turn, the VMMs' order
-# swapped every round. Prints one RESULT line per measurement:
+# swapped every round; with iovirt.bench_local=1 each job also runs on a RAM
+# disk inside each guest (WHO l3iovirt, l3qemu: the guest's own limit).
+# Prints one RESULT line per measurement:
 #   RESULT bench-blk-WHO-rN-JOB PASS iops=... ios=... cpu_ticks=... ...
 . "$LAB_DIR/scenarios/virtio-common.host.inc"
 vio_host_tools || result tools FAIL "no fio on the host side"
 jobs=$(vio_param iovirt.bench_jobs | tr ',' ' ')
 rt=$(vio_param iovirt.bench_rt)
 rounds=$(vio_param iovirt.bench_rounds)
+local=$(vio_param iovirt.bench_local)
 mem=512M
 dev=/dev/ram0
 if [ ! -b $dev ]; then
@@ -54,6 +57,12 @@ if vio_bench_wait_ready blk-iovirt 1 && vio_bench_wait_ready blk-qemu 1; then
 			for v in $order; do
 				vio_bench_job "blk-$v" "$job" "blk-$v-r$r"
 			done
+			# The same job on a RAM disk inside each guest: its own limit.
+			if [ -n "$local" ]; then
+				for v in $order; do
+					vio_bench_job "blk-$v" "local-$job" "blk-l3$v-r$r"
+				done
+			fi
 		done
 		r=$((r + 1))
 	done
