@@ -12,6 +12,8 @@
 #   LAB_L3_KERNEL, LAB_L3_INITRD   the guest image; LAB_L3_TOOLS the optional
 #                  fio/iperf3 piece, appended for `# lab-tools: yes`
 #   LAB_OUT        a writable directory for logs and scratch files
+#   LAB_SHARED     optional: a directory for files several scenarios of one
+#                  run can share (the L3 initramfs with the tools piece)
 #
 # Lines printed for tests/lab/run (everything else is the guest's console):
 #   IOVIRT-SCENARIO-BEGIN NAME ...
@@ -86,8 +88,14 @@ if [ "$(lab_header tools)" = yes ]; then
 	if [ -z "$LAB_L3_TOOLS" ] || [ ! -f "$LAB_L3_TOOLS" ]; then
 		echo "lab: scenario $LAB_NAME needs the tools piece, which was not built" >&2
 	else
-		LAB_INITRD=$LAB_OUT/l3-with-tools.cpio
-		cat "$LAB_L3_INITRD" "$LAB_L3_TOOLS" >"$LAB_INITRD"
+		if [ -n "$LAB_SHARED" ]; then
+			LAB_INITRD=$LAB_SHARED/l3-with-tools.cpio
+			[ -f "$LAB_INITRD" ] || { cat "$LAB_L3_INITRD" "$LAB_L3_TOOLS" >"$LAB_INITRD.tmp" &&
+				mv "$LAB_INITRD.tmp" "$LAB_INITRD"; }
+		else
+			LAB_INITRD=$LAB_OUT/l3-with-tools.cpio
+			cat "$LAB_L3_INITRD" "$LAB_L3_TOOLS" >"$LAB_INITRD"
+		fi
 	fi
 fi
 
