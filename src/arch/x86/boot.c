@@ -177,22 +177,29 @@ static int load_bzimage(struct vm *vm, struct boot_params *bp, const struct boot
 static int load_elf(struct vm *vm, struct boot_params *bp, const struct boot_file *f,
 		    const u8 *buf, size_t len, u64 *kernel_end)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
+	Elf64_Ehdr eh;
 	Elf64_Phdr *phdrs;
 	u64 end = 0;
-	int ret = 0;
+	bool entry_loaded = false;
+	int ret;
 
-	if (len < sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_machine != EM_X86_64 || eh->e_phentsize != sizeof(Elf64_Phdr) ||
-	    eh->e_phoff > len || (u64)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff) {
+	if (len < sizeof(eh)) {
 		pr_err("kernel '%s' is an ELF file but not a 64-bit x86 vmlinux", vm->cfg->kernel);
 		return -ENOEXEC;
 	}
-	phdrs = calloc(eh->e_phnum ? eh->e_phnum : 1, sizeof(*phdrs));
+	memcpy(&eh, buf, sizeof(eh));
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64 ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff > len ||
+	    (u64)eh.e_phnum * sizeof(Elf64_Phdr) > len - eh.e_phoff) {
+		pr_err("kernel '%s' is an ELF file but not a 64-bit x86 vmlinux", vm->cfg->kernel);
+		return -ENOEXEC;
+	}
+	/* The program headers, read from wherever e_phoff says into an array of our own. */
+	phdrs = calloc(eh.e_phnum ? eh.e_phnum : 1, sizeof(*phdrs));
 	if (!phdrs)
 		return -ENOMEM;
-	ret = file_pread(f, phdrs, (u64)eh->e_phnum * sizeof(*phdrs), eh->e_phoff);
-	for (unsigned i = 0; !ret && i < eh->e_phnum; i++) {
+	ret = file_pread(f, phdrs, (u64)eh.e_phnum * sizeof(*phdrs), eh.e_phoff);
+	for (unsigned i = 0; !ret && i < eh.e_phnum; i++) {
 		const Elf64_Phdr *ph = &phdrs[i];
 
 		if (ph->p_type != PT_LOAD)
@@ -205,9 +212,21 @@ static int load_elf(struct vm *vm, struct boot_params *bp, const struct boot_fil
 			ret = -ENOMEM;
 			break;
 		}
-		if (file_to_guest(vm, f, ph->p_offset, ph->p_filesz, ph->p_paddr))
+		/* Below 1 MiB are boot_params, the command line, the page tables, ACPI and the
+		 * reset vector, all written after the kernel: they would overwrite it. */
+		if (ph->p_paddr < KERNEL_LOAD_ADDR) {
+			pr_err("kernel '%s': segment %u at 0x%llx is below 1 MiB (boot data)",
+			       vm->cfg->kernel, i, (unsigned long long)ph->p_paddr);
+			ret = -ENOEXEC;
+			break;
+		}
+		if (file_to_guest(vm, f, ph->p_offset, ph->p_filesz, ph->p_paddr)) {
 			ret = -EFAULT;
+			break;
+		}
 		end = MAX(end, ph->p_paddr + ph->p_memsz);
+		if (eh.e_entry >= ph->p_paddr && eh.e_entry - ph->p_paddr < ph->p_memsz)
+			entry_loaded = true;
 	}
 	free(phdrs);
 	if (ret)
@@ -217,7 +236,12 @@ static int load_elf(struct vm *vm, struct boot_params *bp, const struct boot_fil
 		return -ENOEXEC;
 	}
 	/* vmlinux's ELF entry is the physical address of startup_64 (vmlinux.lds.S). */
-	vm->entry_rip = eh->e_entry;
+	if (!entry_loaded) {
+		pr_err("kernel '%s': entry point 0x%llx is not in a loaded segment", vm->cfg->kernel,
+		       (unsigned long long)eh.e_entry);
+		return -ENOEXEC;
+	}
+	vm->entry_rip = eh.e_entry;
 	bp->hdr.type_of_loader = LOADER_TYPE_UNDEFINED;
 	bp->hdr.boot_flag = 0xaa55;
 	bp->hdr.header = HDRS_MAGIC;

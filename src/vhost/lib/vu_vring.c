@@ -45,8 +45,7 @@ void vu_queue_destroy(struct vu_queue *q)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
-	free(q->resubmit);
-	q->resubmit = NULL;
+	vu_inflight_queue_stop(q);
 	pthread_mutex_destroy(&q->lock);
 }
 
@@ -606,15 +605,13 @@ int vu_queue_pop(struct vu_queue *q, struct virtq_elem *e)
 	if (!q->active || !rings_usable(q))
 		return 0;
 	if (q->next_resubmit < q->nr_resubmit) {
-		ret = virtq_pop_head(&q->vq, q->resubmit[q->next_resubmit], e);
-		if (ret == 1) {
-			q->next_resubmit++;
+		ret = vu_inflight_resubmit(q, e);
+		if (ret == 1)
 			return 1;
-		}
 	} else {
 		ret = virtq_pop(&q->vq, e);
 		if (ret == 1) {
-			vu_inflight_pop(q, e->id);
+			vu_inflight_pop(q, e);
 			return 1;
 		}
 	}
@@ -629,7 +626,7 @@ void vu_queue_unpop(struct vu_queue *q, const struct virtq_elem *e)
 {
 	if (!q->started || q->rings_stale)
 		return;
-	vu_inflight_unpop(q, e->id);
+	vu_inflight_unpop(q, e);
 	virtq_unpop(&q->vq, e);
 }
 
@@ -660,7 +657,7 @@ void vu_queue_push(struct vu_queue *q, const struct virtq_elem *e, u32 written)
 			left -= n;
 		}
 	}
-	vu_inflight_push(q, e->id);
+	vu_inflight_push(q, e);
 	virtq_push(&q->vq, e, written);
 	q->batch_len++;
 }
@@ -686,6 +683,7 @@ void vu_queue_notify(struct vu_queue *q)
 {
 	if (!q->batch_len || !q->started)
 		return;
+	vu_inflight_flushing(q);
 	virtq_flush(&q->vq);
 	vu_inflight_flushed(q);
 	q->batch_len = 0;

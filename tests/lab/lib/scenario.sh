@@ -33,6 +33,7 @@
 #   # lab-kernel: bzImage          boot the bzImage (default: the same kernel as
 #                                  an ELF vmlinux, when mkimages made one, for
 #                                  iovirt: no decompressor run in the guest)
+#   # lab-l2: dpdk                 the L2 needs DPDK's testpmd (read by tests/lab/run)
 # and optionally scenarios/NAME.host.sh, sourced here instead of the default
 # (`lab_vmm_run`); it may print RESULT lines of its own.
 
@@ -60,8 +61,11 @@ lab_now() {
 }
 
 # lab_count PATTERN: how many console lines so far match PATTERN (grep -E).
+# A log not yet created (the VMM is started in the background) counts 0: an
+# empty count would make a caller's test fail with "bad number" and look true.
 lab_count() {
-	grep -c -E "$1" "$LAB_LOG" 2>/dev/null || true
+	_n=$(grep -c -E "$1" "$LAB_LOG" 2>/dev/null)
+	echo "${_n:-0}"
 }
 
 # lab_wait_count PATTERN N SECONDS: wait until N console lines match.
@@ -153,7 +157,7 @@ lab_vmm_run() {
 	qemu)
 		# The reference: iovirt's options in QEMU's words, for the simple
 		# forms of each (no option values with commas or spaces).
-		_q="" _con="-serial stdio" _n=0 _next=""
+		_q="" _con="-serial stdio" _n=0 _next="" _mem=""
 		# shellcheck disable=SC2086
 		for _a in $LAB_ARGS "$@"; do
 			if [ -n "$_next" ]; then
@@ -164,6 +168,24 @@ lab_vmm_run() {
 					_con="$_con -device virtconsole,chardev=con0" ;;
 				--console=serial) ;;
 				--disk=*) _q="$_q -drive file=${_a%%,*},if=virtio,format=raw" ;;
+				--disk=vhost-user=*|--net=vhost-user=*)
+					# QEMU's vhost-user devices: its guest memory must
+					# be shareable (memfd), and the chardev reconnects
+					# to a back-end that was restarted.
+					_v=${_a#vhost-user=}
+					_mac=$(echo "$_v," | sed -n 's/.*,mac=\([^,]*\),.*/\1/p')
+					_qs=$(echo "$_v," | sed -n 's/.*,queues=\([^,]*\),.*/\1/p')
+					_q="$_q -chardev socket,id=vu$_n,path=${_v%%,*},reconnect=1"
+					if [ "$_opt" = --disk ]; then
+						_q="$_q -device vhost-user-blk-pci,chardev=vu$_n,num-queues=${_qs:-1}"
+					else
+						_q="$_q -netdev vhost-user,id=n$_n,chardev=vu$_n,queues=${_qs:-1}"
+						_q="$_q -device virtio-net-pci,netdev=n$_n${_mac:+,mac=$_mac}"
+						[ "${_qs:-1}" -gt 1 ] && _q="$_q,mq=on"
+					fi
+					_mem="-object memory-backend-memfd,id=mem,size=$LAB_MEMORY,share=on"
+					_mem="$_mem -machine memory-backend=mem"
+					_n=$((_n + 1)) ;;
 				--net=tap=*)
 					_t=${_a#tap=}
 					_q="$_q -netdev tap,id=n$_n,ifname=${_t%%,*},script=no,downscript=no"
@@ -183,7 +205,7 @@ lab_vmm_run() {
 		# shellcheck disable=SC2086
 		set -- "$LAB_VMM_BIN" -enable-kvm -cpu host -M q35 -m "$LAB_MEMORY" -smp "$LAB_CPUS" \
 			-nodefaults -display none $_con -kernel "$LAB_L3_KERNEL" \
-			-initrd "$LAB_INITRD" -append "$_cmdline" $_q
+			-initrd "$LAB_INITRD" -append "$_cmdline" $_mem $_q
 		;;
 	*)
 		echo "lab: unknown VMM $LAB_VMM"
