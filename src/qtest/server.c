@@ -35,7 +35,7 @@ void qtest_send_raw(struct qtest_server *s, const char *buf, size_t len)
  * does not fit is cut and still ends in a newline, so it stays one line.
  * Returns its length (0 on a format error).
  */
-static size_t line_vformat(char *buf, size_t size, const char *fmt, va_list ap)
+static __printf(3, 0) size_t line_vformat(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(buf, size, fmt, ap);
 

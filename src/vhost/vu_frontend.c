@@ -682,6 +682,8 @@ int vhost_fe_create(struct vm *vm, const struct vhost_fe_type *type, const char 
 	features = type->local_features | local | (fe->backend_features & type->forward_features);
 	if (!packed)
 		features &= ~BIT64(VIRTIO_F_RING_PACKED);
+	if (type->offer)
+		features = type->offer(fe, features);
 	fe->offered_fwd = features & type->forward_features & fe->backend_features;
 	fe->nr_rings = nr_rings;
 	ret = fe_rings_init(fe);

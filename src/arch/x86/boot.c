@@ -140,37 +140,59 @@ static int load_bzimage(struct vm *vm, struct boot_params *bp, const u8 *buf, si
 static int load_elf(struct vm *vm, struct boot_params *bp, const u8 *buf, size_t len,
 		    u64 *kernel_end)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
+	Elf64_Ehdr eh;
 	u64 end = 0;
+	bool entry_loaded = false;
 
-	if (len < sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_machine != EM_X86_64 || eh->e_phentsize != sizeof(Elf64_Phdr) ||
-	    eh->e_phoff > len || (u64)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff) {
+	if (len < sizeof(eh)) {
 		pr_err("kernel '%s' is an ELF file but not a 64-bit x86 vmlinux", vm->cfg->kernel);
 		return -ENOEXEC;
 	}
-	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = (const Elf64_Phdr *)(buf + eh->e_phoff) + i;
+	memcpy(&eh, buf, sizeof(eh));
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64 ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff > len ||
+	    (u64)eh.e_phnum * sizeof(Elf64_Phdr) > len - eh.e_phoff) {
+		pr_err("kernel '%s' is an ELF file but not a 64-bit x86 vmlinux", vm->cfg->kernel);
+		return -ENOEXEC;
+	}
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
 
-		if (ph->p_type != PT_LOAD)
+		/* e_phoff is whatever the file says: copy, the table may be misaligned. */
+		memcpy(&ph, buf + eh.e_phoff + (size_t)i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD)
 			continue;
-		if (ph->p_offset > len || ph->p_filesz > len - ph->p_offset ||
-		    ph->p_filesz > ph->p_memsz || !range_ok(ph->p_paddr, ph->p_memsz) ||
-		    ph->p_paddr + ph->p_memsz > lowmem_top(vm)) {
+		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset ||
+		    ph.p_filesz > ph.p_memsz || !range_ok(ph.p_paddr, ph.p_memsz) ||
+		    ph.p_paddr + ph.p_memsz > lowmem_top(vm)) {
 			pr_err("kernel '%s': segment %u does not fit in guest memory",
 			       vm->cfg->kernel, i);
 			return -ENOMEM;
 		}
-		if (gmem_write(&vm->gmem, ph->p_paddr, buf + ph->p_offset, ph->p_filesz))
+		/* Below 1 MiB are boot_params, the command line, the page tables, ACPI and the
+		 * reset vector, all written after the kernel: they would overwrite it. */
+		if (ph.p_paddr < KERNEL_LOAD_ADDR) {
+			pr_err("kernel '%s': segment %u at 0x%llx is below 1 MiB (boot data)",
+			       vm->cfg->kernel, i, (unsigned long long)ph.p_paddr);
+			return -ENOEXEC;
+		}
+		if (gmem_write(&vm->gmem, ph.p_paddr, buf + ph.p_offset, ph.p_filesz))
 			return -EFAULT;
-		end = MAX(end, ph->p_paddr + ph->p_memsz);
+		end = MAX(end, ph.p_paddr + ph.p_memsz);
+		if (eh.e_entry >= ph.p_paddr && eh.e_entry - ph.p_paddr < ph.p_memsz)
+			entry_loaded = true;
 	}
 	if (!end) {
 		pr_err("kernel '%s' has no loadable segment", vm->cfg->kernel);
 		return -ENOEXEC;
 	}
 	/* vmlinux's ELF entry is the physical address of startup_64 (vmlinux.lds.S). */
-	vm->entry_rip = eh->e_entry;
+	if (!entry_loaded) {
+		pr_err("kernel '%s': entry point 0x%llx is not in a loaded segment", vm->cfg->kernel,
+		       (unsigned long long)eh.e_entry);
+		return -ENOEXEC;
+	}
+	vm->entry_rip = eh.e_entry;
 	bp->hdr.type_of_loader = LOADER_TYPE_UNDEFINED;
 	bp->hdr.boot_flag = 0xaa55;
 	bp->hdr.header = HDRS_MAGIC;

@@ -28,6 +28,7 @@
 #   # lab-cmdline: foo=bar         extra guest kernel parameters
 #   # lab-tools: yes               needs fio/iperf3 (the tools piece)
 #   # lab-memory: 768M             guest memory unless the caller gives one
+#   # lab-l2: dpdk                 the L2 needs DPDK's testpmd (read by tests/lab/run)
 # and optionally scenarios/NAME.host.sh, sourced here instead of the default
 # (`lab_vmm_run`); it may print RESULT lines of its own.
 
@@ -136,7 +137,7 @@ lab_vmm_run() {
 	qemu)
 		# The reference: iovirt's options in QEMU's words, for the simple
 		# forms of each (no option values with commas or spaces).
-		_q="" _con="-serial stdio" _n=0 _next=""
+		_q="" _con="-serial stdio" _n=0 _next="" _mem=""
 		# shellcheck disable=SC2086
 		for _a in $LAB_ARGS "$@"; do
 			if [ -n "$_next" ]; then
@@ -147,6 +148,24 @@ lab_vmm_run() {
 					_con="$_con -device virtconsole,chardev=con0" ;;
 				--console=serial) ;;
 				--disk=*) _q="$_q -drive file=${_a%%,*},if=virtio,format=raw" ;;
+				--disk=vhost-user=*|--net=vhost-user=*)
+					# QEMU's vhost-user devices: its guest memory must
+					# be shareable (memfd), and the chardev reconnects
+					# to a back-end that was restarted.
+					_v=${_a#vhost-user=}
+					_mac=$(echo "$_v," | sed -n 's/.*,mac=\([^,]*\),.*/\1/p')
+					_qs=$(echo "$_v," | sed -n 's/.*,queues=\([^,]*\),.*/\1/p')
+					_q="$_q -chardev socket,id=vu$_n,path=${_v%%,*},reconnect=1"
+					if [ "$_opt" = --disk ]; then
+						_q="$_q -device vhost-user-blk-pci,chardev=vu$_n,num-queues=${_qs:-1}"
+					else
+						_q="$_q -netdev vhost-user,id=n$_n,chardev=vu$_n,queues=${_qs:-1}"
+						_q="$_q -device virtio-net-pci,netdev=n$_n${_mac:+,mac=$_mac}"
+						[ "${_qs:-1}" -gt 1 ] && _q="$_q,mq=on"
+					fi
+					_mem="-object memory-backend-memfd,id=mem,size=$LAB_MEMORY,share=on"
+					_mem="$_mem -machine memory-backend=mem"
+					_n=$((_n + 1)) ;;
 				--net=tap=*)
 					_t=${_a#tap=}
 					_q="$_q -netdev tap,id=n$_n,ifname=${_t%%,*},script=no,downscript=no"
@@ -166,7 +185,7 @@ lab_vmm_run() {
 		# shellcheck disable=SC2086
 		set -- "$LAB_VMM_BIN" -enable-kvm -cpu host -M q35 -m "$LAB_MEMORY" -smp "$LAB_CPUS" \
 			-nodefaults -display none $_con -kernel "$LAB_L3_KERNEL" \
-			-initrd "$LAB_INITRD" -append "$_cmdline" $_q
+			-initrd "$LAB_INITRD" -append "$_cmdline" $_mem $_q
 		;;
 	*)
 		echo "lab: unknown VMM $LAB_VMM"

@@ -623,6 +623,65 @@ static void test_net_no_mq(void)
 	vtb_stop(b);
 }
 
+/*
+ * §2.2.1: a bit whose requirement the back-end does not offer is not offered
+ * to the guest. DPDK's vhost PMD (TSO off) offers HOST_ECN and HOST_UFO
+ * without HOST_TSO4/6, and Linux accepts whatever is offered: the guest must
+ * see a set it can accept whole. GUEST_TSO4 without GUEST_CSUM takes
+ * GUEST_ECN down with it.
+ */
+static void test_net_offer_deps(void)
+{
+	const u64 base = BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_RING_F_EVENT_IDX) |
+			 BIT64(VIRTIO_NET_F_MRG_RXBUF);
+	struct vtb_opts o = {
+		.kind = VTB_NET,
+		.num_queues = 2,
+		.features = base | BIT64(VIRTIO_NET_F_CSUM) | BIT64(VIRTIO_NET_F_GUEST_CSUM) |
+			    BIT64(VIRTIO_NET_F_GUEST_TSO4) | BIT64(VIRTIO_NET_F_GUEST_ECN) |
+			    BIT64(VIRTIO_NET_F_HOST_ECN) | BIT64(VIRTIO_NET_F_HOST_UFO),
+	};
+	struct net_config nc = {.tap_fd = -1, .queues = 1};
+	struct pci_fixture f;
+	struct vtb *b;
+	struct vdrv v;
+	u64 feat;
+
+	setup(&f, &b, &o);
+	nc.vhost_user = sock_path;
+	CHECK_EQ(vhost_user_net_create(&f.vm, &nc, 0, &fast), 0);
+	CHECK_EQ(vdrv_probe(&v, &f, VIRTIO_ID_NET, 0), 0);
+	feat = vdrv_device_features(&v);
+	CHECK(!(feat & BIT64(VIRTIO_NET_F_HOST_ECN))); /* no HOST_TSO4/6 */
+	CHECK(feat & BIT64(VIRTIO_NET_F_HOST_UFO));    /* CSUM is there */
+	CHECK(feat & BIT64(VIRTIO_NET_F_GUEST_TSO4) && feat & BIT64(VIRTIO_NET_F_GUEST_ECN));
+	/* A driver that accepts everything offered gets FEATURES_OK, and the back-end its bits. */
+	CHECK(vdrv_negotiate(&v, ~0ull));
+	for (unsigned q = 0; q < 3; q++)
+		CHECK(vdrv_setup_queue(&v, q, RINGS + q * 0x10000, 64, 0, 0));
+	vdrv_driver_ok(&v);
+	CHECK(vdrv_status(&v) & VIRTIO_CONFIG_S_DRIVER_OK);
+	CHECK(WAIT_UNTIL(vtb_ring_started(b, 0)));
+	CHECK(vtb_features(b) & BIT64(VIRTIO_NET_F_HOST_UFO));
+	CHECK(!(vtb_features(b) & BIT64(VIRTIO_NET_F_HOST_ECN)));
+	drv_fini(&v);
+	pci_fixture_fini(&f);
+	vtb_stop(b);
+
+	/* Without GUEST_CSUM: GUEST_TSO4 goes, and GUEST_ECN, which needed it, too. */
+	o.features = base | BIT64(VIRTIO_NET_F_GUEST_TSO4) | BIT64(VIRTIO_NET_F_GUEST_ECN);
+	setup(&f, &b, &o);
+	CHECK_EQ(vhost_user_net_create(&f.vm, &nc, 0, &fast), 0);
+	CHECK_EQ(vdrv_probe(&v, &f, VIRTIO_ID_NET, 0), 0);
+	feat = vdrv_device_features(&v);
+	CHECK(!(feat & (BIT64(VIRTIO_NET_F_GUEST_TSO4) | BIT64(VIRTIO_NET_F_GUEST_ECN))));
+	CHECK(feat & BIT64(VIRTIO_NET_F_MRG_RXBUF));
+	CHECK(vdrv_negotiate(&v, ~0ull));
+	drv_fini(&v);
+	pci_fixture_fini(&f);
+	vtb_stop(b);
+}
+
 /* --- Hostile back-ends --- */
 
 enum evil {
@@ -941,6 +1000,7 @@ int main(void)
 	test_bad_paths();
 	test_net();
 	test_net_no_mq();
+	test_net_offer_deps();
 	test_hostile_at_creation(EVIL_FEATURES_SIZE);
 	test_hostile_at_creation(EVIL_WRONG_REQUEST);
 	test_hostile_at_creation(EVIL_NO_REPLY_FLAG);
