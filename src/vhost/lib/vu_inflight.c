@@ -272,6 +272,7 @@ static int split_start(struct vu_queue *q, struct vu_queue_region_split *r)
 int vu_inflight_queue_start(struct vu_queue *q)
 {
 	struct vu_inflight_area *a = &q->dev->infl;
+	int ret;
 
 	vu_inflight_queue_stop(q);
 	if (!a->map || q->idx >= a->num_queues)
@@ -287,8 +288,23 @@ int vu_inflight_queue_start(struct vu_queue *q)
 		return 0;
 	}
 	if (a->packed)
-		return vu_inflight_packed_start(q, vu_inflight_region(q));
-	return split_start(q, vu_inflight_region(q));
+		ret = vu_inflight_packed_start(q, vu_inflight_region(q));
+	else
+		ret = split_start(q, vu_inflight_region(q));
+	if (!ret && q->nr_resubmit && q->kick_fd >= 0) {
+		u64 one = 1;
+
+		/*
+		 * The driver is waiting for these and may have nothing new to
+		 * kick about: wake the device for them (libvhost-user does so
+		 * too; a front-end's own kick after reconnecting is not
+		 * guaranteed).
+		 */
+		if (write(q->kick_fd, &one, sizeof(one)) < 0) {
+			/* EAGAIN: the counter is saturated, a kick is pending anyway. */
+		}
+	}
+	return ret;
 }
 
 void vu_inflight_queue_stop(struct vu_queue *q)

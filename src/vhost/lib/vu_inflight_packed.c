@@ -355,10 +355,9 @@ static int packed_recover(struct vu_queue *q, struct vu_queue_region_packed *r)
 					     (u32)(ui | (uw ? 0x8000 : 0)) << 16);
 	if (ret)
 		goto out;
-	if (prev_a != aslot || prev_aw != awrap || prev_u != ui || prev_uw != uw)
-		pr_info("%s: ring resumes at avail %u/%u, used %u/%u from the inflight region "
-			"(front-end said %u/%u, %u/%u)",
-			q->name, aslot, awrap, ui, uw, prev_a, prev_aw, prev_u, prev_uw);
+	pr_info("%s: ring resumes at avail %u/%u, used %u/%u from the inflight region "
+		"(front-end said %u/%u, %u/%u)",
+		q->name, aslot, awrap, ui, uw, prev_a, prev_aw, prev_u, prev_uw);
 	for (unsigned k = 0; k < n; k++)
 		q->resubmit[k] = o[k].entry;
 	q->nr_resubmit = n;
@@ -388,8 +387,13 @@ int vu_inflight_packed_start(struct vu_queue *q, struct vu_queue_region_packed *
 		return vu_violation(q->dev, "%s: inflight region version %u unknown", q->name,
 				    version);
 	/* Fresh (zero), or laid out for a ring of another size: start clean. */
-	if (version != VU_INFLIGHT_VERSION || READ_ONCE(r->desc_num) != q->num)
+	if (version != VU_INFLIGHT_VERSION)
 		return packed_init(q, r);
+	if (READ_ONCE(r->desc_num) != q->num) {
+		pr_info("%s: inflight region for a ring of %u, this one has %u: started clean",
+			q->name, READ_ONCE(r->desc_num), q->num);
+		return packed_init(q, r);
+	}
 	return packed_recover(q, r);
 }
 
