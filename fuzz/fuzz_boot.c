@@ -91,9 +91,9 @@ static void setup(void)
 
 static bool guest_eq(u64 gpa, const u8 *p, u64 len)
 {
-	const u8 *g = gmem_map_whole(&st->vm.gmem, gpa, len);
+	const u8 *g = len ? gmem_map_whole(&st->vm.gmem, gpa, len) : NULL;
 
-	return g && !memcmp(g, p, len);
+	return !len || (g && !memcmp(g, p, len));
 }
 
 /* Where the file says the kernel goes; true if its entry lies inside what was loaded. */

@@ -12,7 +12,7 @@ INITRD, LONG_CMDLINE, HIGH_RAM = 1, 2, 4
 
 
 def bzimage(setup_sects=4, version=0x020f, loadflags=0x01, xloadflags=0x01, init_size=0x10000,
-            cmdline_size=2047, initrd_addr_max=0x7fffffff, jump=0x6a, size=0x4000, code=b'\x90'):
+            cmdline_size=2047, initrd_addr_max=0x7fffffff, jump=0x6a, size=0x1400, code=b'\x90'):
     img = bytearray(size)
     struct.pack_into('<B', img, 0x1f1, setup_sects)
     struct.pack_into('<H', img, 0x1fe, 0xaa55)
@@ -49,6 +49,10 @@ def elf(segments, entry=0x1000000, phoff=64, machine=62, cls=2, extra=b''):
     return bytes(body) + extra
 
 
+def with_phoff(img, phoff):
+    return img[:32] + struct.pack('<Q', phoff) + img[40:]
+
+
 K = 0x1000000
 text = bytes(range(256)) * 8
 seeds = {
@@ -59,7 +63,7 @@ seeds = {
     'bzimage-highmem': bytes([HIGH_RAM | INITRD]) + bzimage(),
     'bzimage-zero-setup-sects': bytes([0]) + bzimage(setup_sects=0),
     'bzimage-big-init-size': bytes([0]) + bzimage(init_size=0xfff00000),
-    'bzimage-setup-past-end': bytes([0]) + bzimage(setup_sects=40, size=0x5000),
+    'bzimage-setup-past-end': bytes([0]) + bzimage(setup_sects=10),
     'bzimage-old-protocol': bytes([0]) + bzimage(version=0x0206),
     'bzimage-no-64bit': bytes([0]) + bzimage(xloadflags=0),
     'bzimage-zimage': bytes([0]) + bzimage(loadflags=0),
@@ -75,7 +79,7 @@ seeds = {
     'elf-wrap': bytes([0]) + elf([(1, 0x1000, text, 0xfffffffffffff000, 0x2000)]),
     'elf-filesz-past-file': bytes([0]) + elf([(1, 0x1000, text, K, 0x1000)])[:0x1100],
     'elf-phoff-unaligned': bytes([0]) + elf([(1, 0x1000, text, K, 0x1000)], phoff=67),
-    'elf-phoff-past-file': bytes([0]) + elf([(1, 0x1000, text, K, 0x1000)], phoff=0x100000),
+    'elf-phoff-past-file': bytes([0]) + with_phoff(elf([(1, 0x1000, text, K, 0x1000)]), 0x100000),
     'elf-32bit': bytes([0]) + elf([(1, 0x1000, text, K, 0x1000)], cls=1),
     'elf-arm64': bytes([0]) + elf([(1, 0x1000, text, K, 0x1000)], machine=183),
     'elf-overlapping': bytes([INITRD]) + elf([(1, 0x1000, text, K, 0x1000),
