@@ -27,7 +27,8 @@
 # (say) is appended to every virtio-user port's arguments. VERBOSE=1 prints
 # every measurement on stderr.
 # PERF=PREFIX records a profile of each back-end over each measured
-# interval (perf record -g) into PREFIX.BACKEND.MODE.RING.SIZE.ROUND.
+# interval (perf record -g) into PREFIX.BACKEND.MODE.RING.SIZE.ROUND; with
+# PERF_FE=1 the front-end's too (.fe).
 set -u
 VSW=${1:?usage: $0 IOVIRT_VSWITCH [SECONDS]}
 SECS=${2:-3}
@@ -158,6 +159,8 @@ measure() {
 		[ "$bpid" = be ] && bpid=$pid_be
 		perf record -q -g -p "$bpid" -o "$PERF.$be.$mode.$ring.$size.$round" \
 			-- sleep "$SECS" > /dev/null 2>&1 &
+		[ -n "${PERF_FE:-}" ] && perf record -q -p "$pid_fe" \
+			-o "$PERF.$be.$mode.$ring.$size.$round.fe" -- sleep "$SECS" > /dev/null 2>&1 &
 	fi
 	sleep "$SECS"
 	tp_cmd fe "show port stats all"
