@@ -133,7 +133,7 @@ backend_stop() {
 cpu_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 proc_ticks() {
 	local p
-	for p in "$@"; do cat /proc/"$p"/task/*/stat 2>/dev/null; done |
+	for p in "$@"; do cat /proc/"$p"/stat 2>/dev/null; done |
 		sed 's/.*) //' | awk '{ s += $12 + $13 } END { print s + 0 }'
 }
 HZ=$(getconf CLK_TCK)
