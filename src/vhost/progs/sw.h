@@ -246,6 +246,22 @@ void sw_handle_queue(struct vu_dev *dev, struct vu_queue *q);
 void sw_watch_queue(struct sw_port *p, struct vu_queue *q, bool on);
 
 /*
+ * Ask for a cache line we are about to write. __builtin_prefetch(p, 1) is a
+ * plain read prefetch without -mprfchw: the line then comes shared, and the
+ * store still waits for the other core to give it up — a receive buffer the
+ * driver last touched is exactly that line. PREFETCHW fetches it to be
+ * written; CPUs without it (older Intel) decode it as a NOP.
+ */
+static inline void sw_prefetchw(const void *p)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
+#else
+	__builtin_prefetch(p, 1);
+#endif
+}
+
+/*
  * A MAC address as a 48-bit number, for comparing and hashing only (its
  * bytes in memory order: two loads, not six).
  */
