@@ -6,8 +6,9 @@ RESULT lines and print the figures side by side with their ratios.
 A bench scenario (tests/lab/scenarios/bench-*.host.sh) prints one line per
 measurement:
     RESULT bench-KIND-WHO-rN-JOB PASS key=value ...
-where WHO is iovirt, qemu or l2 (the benchmark run in the L2 itself) and N
-the round; the VMMs alternate from round to round.
+where WHO is iovirt, ivbatch (iovirt with sched=batch queue threads), qemu,
+l2 (the benchmark run in the L2 itself) or l3 (inside the guest, with no
+device) and N the round; the VMMs' order changes from round to round.
 """
 
 import os
@@ -19,7 +20,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 RUN = os.path.join(REPO, 'tests', 'lab', 'run')
-LINE = re.compile(r'RESULT bench-(\w+)-(iovirt|qemu|l2|l3iovirt|l3qemu)-r(\d+)-([\w-]+) (PASS|FAIL)\s*(.*)$')
+LINE = re.compile(r'RESULT bench-(\w+)-(iovirt|ivbatch|qemu|l2|l3)-r(\d+)-([\w-]+) (PASS|FAIL)\s*(.*)$')
 
 
 def run_lab(scenario, cpus, verbose, icount=None):

@@ -201,6 +201,14 @@ struct virtio_iothread {
 	u64 poll_ns;
 	virtio_poll_fn poll_fn;
 	void *poll_opaque;
+	/*
+	 * Run as SCHED_BATCH: a kick or a completion that wakes this thread does
+	 * not preempt the thread running on that CPU (on a shared CPU, the vCPU
+	 * that kicked). The guest then goes on queueing requests, with kicks
+	 * suppressed, until its vCPU halts or its time slice ends, and the
+	 * thread serves them in one batch with one interrupt. Set before start.
+	 */
+	bool sched_batch;
 	char name[48];
 };
 

@@ -317,6 +317,8 @@ int vhost_user_net_create(struct vm *vm, const struct net_config *nc, unsigned i
 	if (!n)
 		return -ENOMEM;
 	n->pairs = nc->queues ? nc->queues : 1;
+	if (nc->sched_batch)
+		pr_warn("%s: sched is the back-end's to set: ignored", name);
 	if (nc->mac_set)
 		memcpy(n->mac, nc->mac, 6);
 	else

@@ -90,6 +90,7 @@ struct virtio_net {
 	unsigned max_pairs;
 	u8 mac[6];
 	unsigned mtu;			/* of the tap, sizes the RX stash without GSO */
+	bool sched_batch;		/* pair threads SCHED_BATCH (--net ...,sched=batch) */
 	u64 rx_need;			/* bytes a frame may need (atomic: ctrl thread changes it) */
 	bool tap_attached[NET_MAX_PAIRS];	/* tap queue i takes packets (ctrl thread) */
 	/* Guards config (the MAC changes from the ctrl thread; vCPUs read it). */
@@ -512,6 +513,7 @@ static int pair_start(struct virtio_net *net, unsigned i)
 	ret = virtio_iothread_init(&p->thread, name);
 	if (ret)
 		return ret;
+	p->thread.sched_batch = net->sched_batch;
 	ret = evloop_add(&p->thread.loop, rq->kick_fd, EPOLLIN, pair_rx_kick, p);
 	if (!ret)
 		ret = evloop_add(&p->thread.loop, tq->kick_fd, EPOLLIN, pair_tx_kick, p);
@@ -698,6 +700,7 @@ int virtio_net_create(struct vm *vm, const struct net_config *nc, unsigned index
 		goto err_free;
 	}
 	net->max_pairs = pairs;
+	net->sched_batch = nc->sched_batch;
 	pthread_mutex_init(&net->cfg_lock, NULL);
 	ret = nc->tap ? tap_open(&net->tap, nc->tap, pairs, NET_HDR_LEN)
 		      : tap_open_fd(&net->tap, nc->tap_fd, NET_HDR_LEN);

@@ -16,6 +16,7 @@
  *    that cannot be set up puts the device in NEEDS_RESET, not the VMM down.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -447,6 +448,14 @@ static void *iothread_main(void *arg)
 	/* Thread names are at most 15 characters. */
 	memcpy(comm, t->name, MIN(strlen(t->name), sizeof(comm) - 1));
 	pthread_setname_np(pthread_self(), comm);
+	if (t->sched_batch) {
+		struct sched_param sp = { .sched_priority = 0 };
+		int ret = pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+
+		/* Unprivileged and always allowed on Linux; if not, the thread still works. */
+		if (ret)
+			pr_warn("%s: SCHED_BATCH: %s", t->name, strerror(ret));
+	}
 	while (!t->loop.stopping) {
 		int ret = evloop_run_once(&t->loop, -1);
 

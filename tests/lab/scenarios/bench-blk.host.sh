@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Host side of bench/lab/blk (not a test): one raw RAM disk (brd, which takes
-# O_DIRECT); the guest booted once under iovirt (--disk /dev/ram0,cache=none)
-# and once under QEMU (virtio-blk-pci, aio=io_uring, cache=none), both
-# running; then, iovirt.bench_rounds= times, each fio job here on the RAM
-# disk itself (the limit) and in each guest in turn, the VMMs' order
-# swapped every round; with iovirt.bench_local=1 each job also runs on a RAM
-# disk inside each guest (WHO l3iovirt, l3qemu: the guest's own limit).
+# O_DIRECT); the guest booted under iovirt (--disk /dev/ram0,cache=none),
+# under iovirt with sched=batch queue threads (WHO ivbatch) and under QEMU
+# (virtio-blk-pci, aio=io_uring, cache=none), all running; then,
+# iovirt.bench_rounds= times, each fio job here on the RAM disk itself (the
+# limit) and in each guest in turn, the VMMs' order reversed every round;
+# with iovirt.bench_local=1 each job also runs on a RAM disk inside the first
+# guest (WHO l3: what the guest itself can do).
 # Prints one RESULT line per measurement:
 #   RESULT bench-blk-WHO-rN-JOB PASS iops=... ios=... cpu_ticks=... ...
 . "$LAB_DIR/scenarios/virtio-common.host.inc"
@@ -41,34 +42,40 @@ l2_fio() {
 vio_bench_start blk-iovirt "$LAB_VMM_BIN" run --kernel "$LAB_L3_KERNEL" --initrd "$LAB_INITRD" \
 	--cmdline "$LAB_CMDLINE iovirt.bench_tag=blk-iovirt" --cpus "$LAB_CPUS" --memory "$mem" \
 	--disk "$dev,cache=none"
+vio_bench_start blk-ivbatch "$LAB_VMM_BIN" run --kernel "$LAB_L3_KERNEL" --initrd "$LAB_INITRD" \
+	--cmdline "$LAB_CMDLINE iovirt.bench_tag=blk-ivbatch" --cpus "$LAB_CPUS" --memory "$mem" \
+	--disk "$dev,cache=none,sched=batch"
 vio_bench_start blk-qemu "$qemu_bin" -enable-kvm -cpu host -M q35 -m "$mem" \
 	-smp "$LAB_CPUS" -nodefaults -display none -serial stdio -no-reboot \
 	-kernel "$LAB_L3_KERNEL" -initrd "$LAB_INITRD" \
 	-append "$LAB_CMDLINE iovirt.bench_tag=blk-qemu" \
 	-drive "file=$dev,if=none,id=d0,format=raw,cache=none,aio=io_uring" \
 	-device virtio-blk-pci,drive=d0
-if vio_bench_wait_ready blk-iovirt 1 && vio_bench_wait_ready blk-qemu 1; then
+vmms="iovirt ivbatch qemu"
+rev=""
+for v in $vmms; do
+	rev="$v $rev"
+done
+if vio_bench_wait_ready blk-iovirt 1 && vio_bench_wait_ready blk-ivbatch 1 &&
+	vio_bench_wait_ready blk-qemu 1; then
 	r=1
 	while [ "$r" -le "${rounds:-2}" ]; do
-		order="iovirt qemu"
-		[ $((r % 2)) = 0 ] && order="qemu iovirt"
+		order=$vmms
+		[ $((r % 2)) = 0 ] && order=$rev
 		for job in $jobs; do
 			l2_fio "$r" "$job"
 			for v in $order; do
 				vio_bench_job "blk-$v" "$job" "blk-$v-r$r"
 			done
-			# The same job on a RAM disk inside each guest: its own limit.
-			if [ -n "$local" ]; then
-				for v in $order; do
-					vio_bench_job "blk-$v" "local-$job" "blk-l3$v-r$r"
-				done
-			fi
+			# The same job on a RAM disk inside the (first) guest: its own limit.
+			[ -n "$local" ] && vio_bench_job blk-iovirt "local-$job" "blk-l3-r$r"
 		done
 		r=$((r + 1))
 	done
 else
 	result ready FAIL "a guest never became ready"
 fi
-vio_bench_stop blk-iovirt
-vio_bench_stop blk-qemu
+for v in $vmms; do
+	vio_bench_stop "blk-$v"
+done
 LAB_STATUS=0
