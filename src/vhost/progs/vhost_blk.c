@@ -10,7 +10,8 @@
  * vhost-user message). Each queue the front-end starts gets a thread of its
  * own with its own io_uring: in event mode it sleeps in epoll on the queue's
  * kick eventfd and the io_uring completion eventfd; with --poll it spins on
- * the ring and the completion queue. A kick drains the ring with the
+ * the ring and the completion queue while there is work, and for a short
+ * while after (see blkq_poll_thread). A kick drains the ring with the
  * driver's kicks off (pop, parse, prepare), submits the batch in one system
  * call, and turns kicks back on, looking once more (§2.7.10). Completions
  * are pushed in batches: one used-index publish and at most one interrupt
@@ -30,6 +31,8 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <poll.h>
+#include <sys/eventfd.h>
+#include <time.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +57,10 @@
 #define VHOST_BLK_SEG_QUEUE 128
 #define VHOST_BLK_REQS 256		/* requests in flight per queue */
 #define VHOST_BLK_CONFIG_MAX 256	/* bytes of config space answered (zero past ours) */
+/* Poll mode: spin this long with nothing to do before sleeping (QEMU's poll-max-ns is 32 µs). */
+#define VHOST_BLK_POLL_IDLE_NS 50000ull
+/* Poll mode: how often the thread checks that it has its CPU to itself. */
+#define VHOST_BLK_POLL_WINDOW_NS 2000000ull
 
 struct vhost_blk;
 
@@ -70,6 +77,9 @@ struct blk_queue {
 	struct evloop loop;		/* event mode */
 	pthread_t thread;
 	atomic_bool stop;		/* poll mode: leave the loop */
+	int wake_fd;			/* poll mode: eventfd that ends a sleep (stop) */
+	u64 work;			/* requests popped + completed (poll mode: any work?) */
+	u64 sleeps;			/* poll mode: times the thread went to sleep */
 	bool running;
 	char name[48];
 };
@@ -131,6 +141,7 @@ static bool blkq_pop_batch(struct blk_queue *bq)
 			if (ret <= 0)
 				return ret == 0; /* -EIO: the library told the front-end */
 			bq->nfree--;
+			bq->work++;
 		}
 		ret = blk_req_start(&bq->ctx, r);
 		if (ret == -EBUSY) {
@@ -160,6 +171,7 @@ static void blkq_on_complete(void *opaque, void *tag, int res)
 	struct blk_queue *bq = opaque;
 	struct blk_req *r = tag;
 
+	bq->work++;
 	if (blk_req_complete(&bq->ctx, r, res))
 		blkq_finish(bq, r);
 }
@@ -212,16 +224,109 @@ static void blkq_uring(void *opaque, u32 events)
 	vu_queue_unlock(bq->q); /* one publish and at most one interrupt for the batch */
 }
 
+static u64 blkq_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+/* One look at the ring and the completions; true if it found anything to do. */
+static bool blkq_poll_once(struct blk_queue *bq)
+{
+	u64 before = bq->work;
+
+	vu_queue_process(bq->q);
+	if (bq->uq.inflight || bq->uq.queued) {
+		vu_queue_lock(bq->q);
+		blkq_reap(bq);
+		vu_queue_unlock(bq->q);
+	}
+	return bq->work != before;
+}
+
+/*
+ * Sleep as event mode does: the driver's kicks on, then wait on the kick
+ * fd, the completion eventfd and our wake fd. No wakeup can be missed:
+ * turning kicks on looks at the ring once more and signals the kick fd when
+ * buffers came meanwhile (vu_queue_set_poll, virtio 1.2 §2.7.10), and the
+ * completion eventfd is cleared before the last look at the completion
+ * queue, so a completion after that look makes it readable again.
+ */
+static void blkq_poll_sleep(struct blk_queue *bq)
+{
+	int kick = vu_queue_kick_fd(bq->q);
+	struct pollfd p[3] = {
+		{ .fd = bq->wake_fd, .events = POLLIN },
+		{ .fd = bq->uq.efd, .events = POLLIN },
+		{ .fd = kick, .events = POLLIN },
+	};
+	u64 v;
+
+	/* A front-end that asked not to kick (no kick fd) is never waited for. */
+	if (kick < 0)
+		return;
+	uring_q_ack(&bq->uq);
+	vu_queue_set_poll(bq->q, false);
+	if (!blkq_poll_once(bq)) {
+		bq->sleeps++;
+		if (poll(p, ARRAY_SIZE(p), -1) < 0 && errno != EINTR)
+			dev_warn_rl(&bq->ctx.rl, bq->name, "poll: %s", strerror(errno));
+	}
+	vu_queue_set_poll(bq->q, true);
+	/* Nonblocking (the library made it so): a kick we did not sleep through is consumed. */
+	if (read(kick, &v, sizeof(v)) < 0) {
+		/* EAGAIN: no kick came. */
+	}
+}
+
+/*
+ * Poll mode. The thread spins on the ring and the completion queue — no
+ * kick, no eventfd, no system call but io_uring's submit — as long as work
+ * comes, and for VHOST_BLK_POLL_IDLE_NS after the last of it; then it
+ * sleeps until a kick or a completion (blkq_poll_sleep). Spinning only pays
+ * while the CPU is the thread's: when other tasks share it, a spinning
+ * thread gets its share in scheduler slices of milliseconds, the front-end
+ * waits for every one of them, and event mode — a sleeper, which the
+ * scheduler runs as soon as a kick wakes it — was faster. So every
+ * VHOST_BLK_POLL_WINDOW_NS the thread compares the CPU time it got with the
+ * time that passed; below 90% it sleeps as soon as it has nothing to do, as
+ * event mode does, until a window shows the CPU its own again.
+ */
 static void *blkq_poll_thread(void *opaque)
 {
 	struct blk_queue *bq = opaque;
+	u64 now = blkq_clock_ns(CLOCK_MONOTONIC), idle_since = now, win_start = now;
+	u64 win_cpu = blkq_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	bool shared = false;
+	unsigned spins = 0;
 
 	while (!atomic_load_explicit(&bq->stop, memory_order_relaxed)) {
-		vu_queue_process(bq->q);
-		if (bq->uq.inflight || bq->uq.queued) {
-			vu_queue_lock(bq->q);
-			blkq_reap(bq);
-			vu_queue_unlock(bq->q);
+		bool work = blkq_poll_once(bq);
+
+		/* The clock is read when idle, and every 64 busy turns for the window. */
+		if (work && ++spins % 64)
+			continue;
+		now = blkq_clock_ns(CLOCK_MONOTONIC);
+		if (work)
+			idle_since = now;
+		if (now - win_start >= VHOST_BLK_POLL_WINDOW_NS) {
+			u64 cpu = blkq_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+
+			shared = (cpu - win_cpu) * 10 < (now - win_start) * 9;
+			win_start = now;
+			win_cpu = cpu;
+		}
+		if (!work && now - idle_since >= (shared ? 0 : VHOST_BLK_POLL_IDLE_NS)) {
+			blkq_poll_sleep(bq);
+			/* Asleep is not preempted: the next window starts now. */
+			now = blkq_clock_ns(CLOCK_MONOTONIC);
+			idle_since = win_start = now;
+			win_cpu = blkq_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+			/* Sleeping every time it idles leaves no full window: look again later. */
+			if (shared && ++spins % 1024 == 0)
+				shared = false;
 		}
 	}
 	return NULL;
@@ -280,11 +385,18 @@ static void blk_queue_start(struct vu_dev *dev, struct vu_queue *q)
 	if (ret)
 		goto err;
 	if (blk->poll) {
+		bq->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (bq->wake_fd < 0) {
+			ret = -errno;
+			goto err_free;
+		}
 		vu_queue_set_poll(q, true);
 		atomic_store(&bq->stop, false);
 		ret = -pthread_create(&bq->thread, NULL, blkq_poll_thread, bq);
-		if (ret)
+		if (ret) {
+			close(bq->wake_fd);
 			goto err_free;
+		}
 	} else {
 		ret = evloop_init(&bq->loop, bq->name);
 		if (ret)
@@ -354,8 +466,15 @@ static void blk_queue_stop(struct vu_dev *dev, struct vu_queue *q)
 	if (!bq->running)
 		return;
 	if (bq->blk->poll) {
+		u64 one = 1;
+
 		atomic_store(&bq->stop, true);
+		if (write(bq->wake_fd, &one, sizeof(one)) < 0)
+			pr_warn("%s: cannot wake the poll thread: %s", bq->name, strerror(errno));
 		pthread_join(bq->thread, NULL);
+		close(bq->wake_fd);
+		pr_info("%s: the poll thread slept %llu times", bq->name,
+			(unsigned long long)bq->sleeps);
 	} else {
 		evloop_stop(&bq->loop);
 		pthread_join(bq->thread, NULL);
