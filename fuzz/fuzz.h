@@ -22,4 +22,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		}                                                                                  \
 	} while (0)
 
+/* The fuzzer's input, consumed from the front; past its end every byte reads 0. */
+struct fuzz_in {
+	const uint8_t *p;
+	size_t n;
+};
+
+/* The next `bytes` (at most 8) bytes of the input as a little-endian number. */
+static inline uint64_t fuzz_take(struct fuzz_in *in, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < bytes; i++) {
+		v |= (uint64_t)(in->n ? *in->p : 0) << (8 * i);
+		if (in->n) {
+			in->p++;
+			in->n--;
+		}
+	}
+	return v;
+}
+
 #endif

@@ -38,25 +38,6 @@
 #define MAX_IN_LEN 16
 #define CMD_MAX 8192	/* the device's command buffer (net.c has 64 KiB) */
 
-struct in {
-	const u8 *p;
-	size_t n;
-};
-
-static unsigned take(struct in *in, unsigned bytes)
-{
-	unsigned v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		v |= (unsigned)(in->n ? *in->p : 0) << (8 * i);
-		if (in->n) {
-			in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
-
 static const unsigned feature_bits[] = {
 	VIRTIO_NET_F_CTRL_RX,	     VIRTIO_NET_F_CTRL_MAC_ADDR, VIRTIO_NET_F_MQ,
 	VIRTIO_NET_F_CTRL_GUEST_OFFLOADS, VIRTIO_NET_F_GUEST_CSUM,	 VIRTIO_NET_F_GUEST_TSO4,
@@ -164,9 +145,9 @@ static void check_ok(const struct net_ctrl_state *b, const struct net_ctrl_state
 				       cmd[1] == VIRTIO_NET_CTRL_MAC_ADDR_SET));
 }
 
-static void one_command(struct net_ctrl_state *s, u8 *buf, struct in *in)
+static void one_command(struct net_ctrl_state *s, u8 *buf, struct fuzz_in *in)
 {
-	unsigned shape = take(in, 1), nout = shape & MAX_OUT, nin = (shape >> 4) & MAX_IN;
+	unsigned shape = fuzz_take(in, 1), nout = shape & MAX_OUT, nin = (shape >> 4) & MAX_IN;
 	struct iovec iov[MAX_OUT + MAX_IN];
 	u8 *copy[MAX_OUT + MAX_IN];
 	struct virtq_elem e;
@@ -180,7 +161,7 @@ static void one_command(struct net_ctrl_state *s, u8 *buf, struct in *in)
 	e.out_num = nout;
 	e.in_num = nin;
 	for (unsigned i = 0; i < nout + nin; i++) {
-		size_t len = take(in, 2) % ((i < nout ? MAX_OUT_LEN : MAX_IN_LEN) + 1);
+		size_t len = fuzz_take(in, 2) % ((i < nout ? MAX_OUT_LEN : MAX_IN_LEN) + 1);
 
 		/* At least 1 byte allocated, so ASan also sees a write into an empty buffer. */
 		iov[i] = (struct iovec){ malloc(len ? len : 1), len };
@@ -193,7 +174,7 @@ static void one_command(struct net_ctrl_state *s, u8 *buf, struct in *in)
 
 		if (i < nout) {
 			for (size_t k = 0; k < len; k++)
-				((u8 *)iov[i].iov_base)[k] = (u8)take(in, 1);
+				((u8 *)iov[i].iov_base)[k] = (u8)fuzz_take(in, 1);
 			if (cmd_len + len <= sizeof(cmd))
 				memcpy(cmd + cmd_len, iov[i].iov_base, len);
 			cmd_len += len;
@@ -242,7 +223,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static u8 *buf;
 	static const u8 mac[6] = { 0x02, 0x69, 0x6f, 1, 2, 3 };
-	struct in in = { data, size };
+	struct fuzz_in in = { data, size };
 	struct net_ctrl_state s;
 	unsigned fsel, pairs;
 	u64 features = BIT64(VIRTIO_NET_F_CTRL_VQ);
@@ -252,8 +233,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf = malloc(CMD_MAX); /* exactly CMD_MAX: ASan sees a longer gather */
 	if (!buf)
 		abort();
-	fsel = take(&in, 1);
-	pairs = take(&in, 1);
+	fsel = fuzz_take(&in, 1);
+	pairs = fuzz_take(&in, 1);
 	fsel |= (pairs & 0x80) << 1;
 	pairs = 1 + (pairs & 0x7f) % 16;
 	for (unsigned i = 0; i < ARRAY_SIZE(feature_bits); i++)

@@ -18,25 +18,6 @@
 
 #define NDEV 5	/* a, b (SR-IOV PF), c (function 1 of b's slot), two VFs of b */
 
-struct in {
-	const u8 *p;
-	size_t n;
-};
-
-static u32 take(struct in *in, unsigned bytes)
-{
-	u32 v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		v |= (u32)(in->n ? *in->p : 0) << (8 * i);
-		if (in->n) {
-			in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
-
 static const unsigned lens[] = { 1, 2, 4, 8, 3, 4, 4, 2 };
 
 struct world {
@@ -194,12 +175,12 @@ static void check_invariants(struct world *w, bool full)
 	FUZZ_ASSERT(w->f.vm.pio.nr == 1 + mapped_io);
 }
 
-static void step(struct world *w, struct in *in)
+static void step(struct world *w, struct fuzz_in *in)
 {
-	u32 op = take(in, 1), sel = take(in, 1), r = take(in, 2), v = take(in, 4);
+	u32 op = fuzz_take(in, 1), sel = fuzz_take(in, 1), r = fuzz_take(in, 2), v = fuzz_take(in, 4);
 	unsigned k = sel % NDEV, len = lens[(sel >> 4) & 7];
 	struct pci_dev *d = &w->dev[k].pci;
-	u64 x = v | (u64)take(in, 1) << 32, addr;
+	u64 x = v | (u64)fuzz_take(in, 1) << 32, addr;
 	u8 devfn = (r >> 15) ? (u8)(r >> 4) : d->devfn;
 	bool io;
 
@@ -263,7 +244,7 @@ static void step(struct world *w, struct in *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct in in = { data, size };
+	struct fuzz_in in = { data, size };
 
 	log_set_level(LOG_ERR);
 	if (!w || world_init(w)) {

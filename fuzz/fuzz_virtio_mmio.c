@@ -23,25 +23,6 @@
 
 #include "fz_virtio.h"
 
-struct in {
-	const u8 *p;
-	size_t n;
-};
-
-static u32 take(struct in *in, unsigned bytes)
-{
-	u32 v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		v |= (u32)(in->n ? *in->p : 0) << (8 * i);
-		if (in->n) {
-			in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
-
 struct world {
 	struct pci_fixture f;
 	struct fzdev d;
@@ -181,10 +162,10 @@ static void check_read(struct world *w, u64 off, unsigned len, u64 v)
 }
 
 /* Linux's vm_probe + virtio_dev_probe + vm_setup_vq, with choices from the input. */
-static void bring_up(struct world *w, struct in *in)
+static void bring_up(struct world *w, struct fuzz_in *in)
 {
 	struct fzdev *d = &w->d;
-	u32 fsel = take(in, 4), qmask = take(in, 1), sizes = take(in, 2);
+	u32 fsel = fuzz_take(in, 4), qmask = fuzz_take(in, 1), sizes = fuzz_take(in, 2);
 	u64 f;
 
 	wr(w, VIRTIO_MMIO_STATUS, 0);
@@ -243,10 +224,10 @@ static void bring_up(struct world *w, struct in *in)
 	FUZZ_ASSERT(rd(w, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
-static void step(struct world *w, struct in *in)
+static void step(struct world *w, struct fuzz_in *in)
 {
 	struct fzdev *d = &w->d;
-	u32 op = take(in, 1), r, v;
+	u32 op = fuzz_take(in, 1), r, v;
 	unsigned len, q;
 	u64 x = 0, off;
 	u8 buf[32];
@@ -255,8 +236,8 @@ static void step(struct world *w, struct in *in)
 	case 0:
 	case 1:
 	case 2: /* raw register write */
-		r = take(in, 3);
-		v = take(in, 4);
+		r = fuzz_take(in, 3);
+		v = fuzz_take(in, 4);
 		off = pick_off(r);
 		len = pick_len(r);
 		x = pick_val(v, r >> 17);
@@ -270,7 +251,7 @@ static void step(struct world *w, struct in *in)
 		break;
 	case 3:
 	case 4: /* raw register read */
-		r = take(in, 3);
+		r = fuzz_take(in, 3);
 		off = pick_off(r);
 		len = pick_len(r);
 		x = 0;
@@ -278,10 +259,10 @@ static void step(struct world *w, struct in *in)
 		check_read(w, off, len, x);
 		break;
 	case 5: /* device config, any width, in and past its 16 bytes */
-		r = take(in, 2);
+		r = fuzz_take(in, 2);
 		len = lens[(r >> 8) & 7];
 		off = VIRTIO_MMIO_CONFIG + (r & 0x1f);
-		x = take(in, 4);
+		x = fuzz_take(in, 4);
 		if (r & 0x8000) {
 			bus_write(&w->f.vm.mmio, w->base + off, &x, len);
 		} else {
@@ -296,11 +277,11 @@ static void step(struct world *w, struct in *in)
 		break;
 	case 7:
 	case 8: /* a chain, and the kick if the driver would */
-		r = take(in, 1);
+		r = fuzz_take(in, 1);
 		q = r % FZ_NQ;
 		len = 1 + (r >> 2) % 8;
 		for (unsigned i = 0; i < 4 * len; i++)
-			buf[i] = (u8)take(in, 1);
+			buf[i] = (u8)fuzz_take(in, 1);
 		if (fz_mq_add(d, q, r >> 5, buf, len) || (r & 0x80))
 			wr(w, VIRTIO_MMIO_QUEUE_NOTIFY, q);
 		break;
@@ -309,7 +290,7 @@ static void step(struct world *w, struct in *in)
 		fz_serve(d);
 		break;
 	case 11: /* the driver's interrupt handler: status, ack, used entries */
-		r = take(in, 1);
+		r = fuzz_take(in, 1);
 		v = rd(w, VIRTIO_MMIO_INTERRUPT_STATUS);
 		wr(w, VIRTIO_MMIO_INTERRUPT_ACK, r & 1 ? v : r);
 		for (q = 0; q < FZ_NQ; q++)
@@ -321,13 +302,13 @@ static void step(struct world *w, struct in *in)
 		check_reset(w);
 		break;
 	case 13: /* the next activation fails (a device that cannot start) */
-		d->fail_activate = take(in, 1) & 1;
+		d->fail_activate = fuzz_take(in, 1) & 1;
 		break;
 	case 14: /* a kick of any value */
-		wr(w, VIRTIO_MMIO_QUEUE_NOTIFY, take(in, 2));
+		wr(w, VIRTIO_MMIO_QUEUE_NOTIFY, fuzz_take(in, 2));
 		break;
 	default: /* config byte 0: the device signals a config change */
-		x = take(in, 1);
+		x = fuzz_take(in, 1);
 		bus_write(&w->f.vm.mmio, w->base + VIRTIO_MMIO_CONFIG, &x, 1);
 		break;
 	}
@@ -336,7 +317,7 @@ static void step(struct world *w, struct in *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct in in = { data, size };
+	struct fuzz_in in = { data, size };
 
 	log_set_level(LOG_ERR);
 	if (!w || pci_fixture_init(&w->f) || fzdev_init(&w->d, &w->f) ||

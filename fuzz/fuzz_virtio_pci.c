@@ -31,25 +31,6 @@
 #define VP_NOTIFY	0x3000
 #define NVEC		(FZ_NQ + 1)
 
-struct in {
-	const u8 *p;
-	size_t n;
-};
-
-static u64 take(struct in *in, unsigned bytes)
-{
-	u64 v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		v |= (u64)(in->n ? *in->p : 0) << (8 * i);
-		if (in->n) {
-			in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
-
 struct world {
 	struct pci_fixture f;
 	struct fzdev d;
@@ -265,10 +246,10 @@ static void check_world(struct world *w)
 }
 
 /* Linux's vp_modern probe order, with choices from the input. */
-static void bring_up(struct world *w, struct in *in)
+static void bring_up(struct world *w, struct fuzz_in *in)
 {
 	struct fzdev *d = &w->d;
-	u32 fsel = (u32)take(in, 4), qmask = (u32)take(in, 1), sizes = (u32)take(in, 2);
+	u32 fsel = (u32)fuzz_take(in, 4), qmask = (u32)fuzz_take(in, 1), sizes = (u32)fuzz_take(in, 2);
 	u64 f;
 
 	/* Linux's pci_restore_state after an FLR, then pci_enable_device and pci_set_master. */
@@ -337,9 +318,9 @@ static void bring_up(struct world *w, struct in *in)
 }
 
 /* Config-space traffic: decode, mastering, MSI-X, the BAR, the PCI_CFG window, FLR. */
-static void config_step(struct world *w, struct in *in)
+static void config_step(struct world *w, struct fuzz_in *in)
 {
-	u32 op = (u32)take(in, 1), v = (u32)take(in, 4);
+	u32 op = (u32)fuzz_take(in, 1), v = (u32)fuzz_take(in, 4);
 	u16 cap = w->cfg_cap;
 
 	switch (op % 8) {
@@ -398,15 +379,15 @@ static void config_step(struct world *w, struct in *in)
 		break;
 	default: /* anything anywhere in config space */
 		ecam_write(&w->f, w->devfn, (u16)(v & 0xfff), lens[(v >> 12) & 7] > 4 ? 4 : lens[(v >> 12) & 7],
-			   (u32)take(in, 4));
+			   (u32)fuzz_take(in, 4));
 		break;
 	}
 }
 
-static void step(struct world *w, struct in *in)
+static void step(struct world *w, struct fuzz_in *in)
 {
 	struct fzdev *d = &w->d;
-	u32 op = (u32)take(in, 1), r, off;
+	u32 op = (u32)fuzz_take(in, 1), r, off;
 	unsigned len, q;
 	u64 x;
 	u8 buf[32];
@@ -416,8 +397,8 @@ static void step(struct world *w, struct in *in)
 	case 0:
 	case 1:
 	case 2: /* common config write */
-		r = (u32)take(in, 3);
-		x = pick_val(take(in, 8), r >> 17);
+		r = (u32)fuzz_take(in, 3);
+		x = pick_val(fuzz_take(in, 8), r >> 17);
 		pick_access(r, &off, &len);
 		bar_wr(w, off, len, x);
 		if (off == VIRTIO_PCI_COMMON_STATUS && len == 1 && !(u8)x && bar4(w)) {
@@ -427,7 +408,7 @@ static void step(struct world *w, struct in *in)
 		break;
 	case 3:
 	case 4: /* common config read */
-		r = (u32)take(in, 3);
+		r = (u32)fuzz_take(in, 3);
 		pick_access(r, &off, &len);
 		if (bar4(w))
 			check_common_read(w, off, len, bar_rd(w, off, len));
@@ -442,10 +423,10 @@ static void step(struct world *w, struct in *in)
 		FUZZ_ASSERT(!w->pd->intx_level);
 		break;
 	case 6: /* device config, and the rest of the ISR and device regions */
-		r = (u32)take(in, 2);
+		r = (u32)fuzz_take(in, 2);
 		len = lens[(r >> 12) & 7];
 		off = (r & 0x800 ? VP_ISR : VP_DEVCFG) + (r & 0x1f);
-		x = take(in, 4);
+		x = fuzz_take(in, 4);
 		if (r & 0x8000) {
 			bar_wr(w, off, len, x);
 		} else if (off != VP_ISR) {
@@ -455,7 +436,7 @@ static void step(struct world *w, struct in *in)
 		}
 		break;
 	case 7: /* a notification anywhere in the notify region */
-		r = (u32)take(in, 2);
+		r = (u32)fuzz_take(in, 2);
 		bar_wr(w, VP_NOTIFY + (r & 0xfff), lens[(r >> 12) & 7], r >> 8);
 		break;
 	case 8:
@@ -463,11 +444,11 @@ static void step(struct world *w, struct in *in)
 		break;
 	case 9:
 	case 10: /* a chain, and the kick if the driver would */
-		r = (u32)take(in, 1);
+		r = (u32)fuzz_take(in, 1);
 		q = r % FZ_NQ;
 		len = 1 + (r >> 2) % 8;
 		for (unsigned i = 0; i < 4 * len; i++)
-			buf[i] = (u8)take(in, 1);
+			buf[i] = (u8)fuzz_take(in, 1);
 		if (fz_mq_add(d, q, r >> 5, buf, len) || (r & 0x80))
 			bar_wr(w, VP_NOTIFY + 4 * q, 2, q);
 		break;
@@ -480,7 +461,7 @@ static void step(struct world *w, struct in *in)
 			fz_mq_reap(d, q);
 		break;
 	case 14:
-		r = (u32)take(in, 1);
+		r = (u32)fuzz_take(in, 1);
 		if (r & 1)
 			do_reset(w);
 		else if (r & 2)
@@ -508,7 +489,7 @@ static void find_caps(struct world *w)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct in in = { data, size };
+	struct fuzz_in in = { data, size };
 
 	log_set_level(LOG_ERR);
 	if (!w || pci_fixture_init(&w->f) || fzdev_init(&w->d, &w->f) ||

@@ -60,25 +60,6 @@
 #define MAX_TAGS	4096
 #define MAX_DESC	20	/* 17 slots hold a frame past SW_FRAME_MAX */
 
-struct in {
-	const u8 *p;
-	size_t n;
-};
-
-static u32 take(struct in *in, unsigned bytes)
-{
-	u32 v = 0;
-
-	for (unsigned i = 0; i < bytes; i++) {
-		v |= (u32)(in->n ? *in->p : 0) << (8 * i);
-		if (in->n) {
-			in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
-
 /* A chain the front-end made available and the switch has not used yet. */
 struct chain {
 	u16 head, ndesc;
@@ -347,15 +328,15 @@ static const u8 palette[][6] = {
 	{ 0x33, 0x33, 0, 0, 0, 1 },
 };
 
-static void pick_mac(struct in *in, u8 *mac)
+static void pick_mac(struct fuzz_in *in, u8 *mac)
 {
-	u32 s = take(in, 1);
+	u32 s = fuzz_take(in, 1);
 
 	if (s < 0xf0) {
 		memcpy(mac, palette[s % ARRAY_SIZE(palette)], 6);
 	} else {
 		for (unsigned i = 0; i < 6; i++)
-			mac[i] = (u8)take(in, 1);
+			mac[i] = (u8)fuzz_take(in, 1);
 	}
 }
 
@@ -367,9 +348,9 @@ static void pick_mac(struct in *in, u8 *mac)
  * 1500; 2: a runt of bits 0-7 % 14 bytes, + 14 unless bit 8; 3: bit 13 set:
  * SW_FRAME_MAX - 2 + bits 0-1, else 10 × bits 0-12).
  */
-static void send_frame(struct world *w, struct in *in)
+static void send_frame(struct world *w, struct fuzz_in *in)
 {
-	u32 sel = take(in, 1), shape = take(in, 2), lsel = take(in, 2);
+	u32 sel = fuzz_take(in, 1), shape = fuzz_take(in, 2), lsel = fuzz_take(in, 2);
 	unsigned i = (sel & 3) % NPORTS, k = (sel >> 2) & 1, q;
 	struct pfe *pf = &w->pf[i];
 	struct chain c = { .tag = -1 };
@@ -388,7 +369,7 @@ static void send_frame(struct world *w, struct in *in)
 	pick_mac(in, f->dst);
 	pick_mac(in, f->smac);
 	for (unsigned b = 0; b < sizeof(hdr); b++)
-		hdr[b] = (shape & 0x8000) ? (u8)take(in, 1) : 0;
+		hdr[b] = (shape & 0x8000) ? (u8)fuzz_take(in, 1) : 0;
 	switch (lsel >> 14) {
 	case 0:
 	case 1:
@@ -460,10 +441,10 @@ static void send_frame(struct world *w, struct in *in)
 }
 
 /* Receive chains on port i's receive queue of pair k. */
-static void post_rx(struct world *w, struct in *in)
+static void post_rx(struct world *w, struct fuzz_in *in)
 {
 	static const u32 sizes[8] = { 2048, 1526, 4096, 256, 64, 1, 12, 1000 };
-	u32 sel = take(in, 1), shape = take(in, 2);
+	u32 sel = fuzz_take(in, 1), shape = fuzz_take(in, 2);
 	unsigned i = (sel & 3) % NPORTS, k = (sel >> 2) & 1, q = 2 * k, n = 1 + (sel >> 3) % 8;
 	struct pfe *pf = &w->pf[i];
 
@@ -659,9 +640,9 @@ static void process(struct world *w, unsigned i, unsigned k)
 }
 
 /* VIRTIO_NET_CTRL_MQ on port i's control queue (§5.1.6.5.5). */
-static void ctrl_mq(struct world *w, struct in *in)
+static void ctrl_mq(struct world *w, struct fuzz_in *in)
 {
-	u32 sel = take(in, 1), v = take(in, 2);
+	u32 sel = fuzz_take(in, 1), v = fuzz_take(in, 2);
 	unsigned i = (sel & 3) % NPORTS, q;
 	struct pfe *pf = &w->pf[i];
 	struct chain c = { .tag = -1 }, u;
@@ -718,9 +699,9 @@ static void ctrl_mq(struct world *w, struct in *in)
 	FUZZ_ASSERT(atomic_load(&w->sw.port[i].rx_pairs) == pf->pairs);
 }
 
-static void step(struct world *w, struct in *in)
+static void step(struct world *w, struct fuzz_in *in)
 {
-	u32 op = take(in, 1);
+	u32 op = fuzz_take(in, 1);
 
 	switch (op % 12) {
 	case 0:
@@ -731,7 +712,7 @@ static void step(struct world *w, struct in *in)
 		break;
 	case 4:
 	case 5:
-		op = take(in, 1);
+		op = fuzz_take(in, 1);
 		process(w, (op & 3) % NPORTS, (op >> 2) & 1 && w->pf[(op & 3) % NPORTS].mq);
 		break;
 	case 6:
@@ -742,7 +723,7 @@ static void step(struct world *w, struct in *in)
 		ctrl_mq(w, in);
 		break;
 	case 9:
-		op = take(in, 1);
+		op = fuzz_take(in, 1);
 		port_disconnect(w, (op & 3) % NPORTS);
 		port_connect(w, (op & 3) % NPORTS, op >> 2);
 		check_table(w);
@@ -754,7 +735,7 @@ static void step(struct world *w, struct in *in)
 		break;
 	default: /* a frame, sent at once */
 		send_frame(w, in);
-		op = take(in, 1);
+		op = fuzz_take(in, 1);
 		process(w, (op & 3) % NPORTS, 0);
 		break;
 	}
@@ -764,7 +745,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	struct vswitch *sw;
-	struct in in = { data, size };
+	struct fuzz_in in = { data, size };
 
 	log_set_level(LOG_ERR);
 	if (!w)
@@ -787,7 +768,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_ASSERT(!sw_workers_setup(sw));
 	for (unsigned i = 0; i < NPORTS; i++)
-		port_connect(w, i, take(&in, 1));
+		port_connect(w, i, fuzz_take(&in, 1));
 	for (unsigned n = 0; in.n && n < 1024; n++)
 		step(w, &in);
 	for (unsigned i = 0; i < NPORTS; i++)
