@@ -16,7 +16,6 @@
  * ring (8 x 16 bytes), u32 base (indices reduced to the ring). Short inputs
  * are padded with zeros.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,8 @@
 #include "iovirt/log.h"
 #include "iovirt/vhost_user.h"
 #include "src/vhost/vu_sock.h"
+#include "open_fds.h"
+#include "fz_vu_queue.h"
 
 #define GUEST_SIZE 0x100000u
 #define UADDR 0x7f0000000000ull
@@ -43,45 +44,12 @@
 	(BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_F_RING_PACKED) |                                 \
 	 BIT64(VIRTIO_RING_F_INDIRECT_DESC))
 
-static unsigned completed;
-
-static void handle_queue(struct vu_dev *dev, struct vu_queue *q)
-{
-	struct iovec iov[16];
-	struct virtq_elem e;
-	unsigned n = 0;
-
-	virtq_elem_init(&e, iov, 16);
-	while (n++ < 64 && vu_queue_pop(q, &e) == 1) {
-		u32 w = 0;
-
-		for (unsigned i = e.out_num; i < e.out_num + e.in_num; i++) {
-			memset(e.iov[i].iov_base, 0xa5, e.iov[i].iov_len);
-			w += (u32)e.iov[i].iov_len;
-		}
-		vu_queue_push(q, &e, w);
-		completed++;
-		virtq_elem_init(&e, iov, 16);
-	}
-}
-
 static const struct vu_dev_ops ops = {
 	.features = FEATURES,
 	.num_queues = 1,
 	.inflight = true,
 	.handle_queue = handle_queue,
 };
-
-static unsigned open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned n = 0;
-
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 /* One request to the back-end, handled at once. The reply (if any) and its fd are read. */
 static int request(struct vu_dev *dev, int s, u32 req, const void *p, u32 size, int fd,

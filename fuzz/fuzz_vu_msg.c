@@ -11,7 +11,6 @@
  * Record: u8 ctl. ctl & 0x80: memory write {u32 offset, u8 len, bytes}.
  * Otherwise ctl & 7 fds, one kind byte each, then u16 length, then bytes.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -26,34 +25,12 @@
 
 #include "iovirt/log.h"
 #include "iovirt/vhost_user.h"
+#include "open_fds.h"
+#include "fz_vu_queue.h"
 
 #define GUEST_SIZE 0x100000u
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
-
-/* Chains the device completed in this input (for FUZZ_VERBOSE). */
-static unsigned completed;
-
-static void handle_queue(struct vu_dev *dev, struct vu_queue *q)
-{
-	struct iovec iov[16];
-	struct virtq_elem e;
-	unsigned n = 0;
-
-	virtq_elem_init(&e, iov, 16);
-	/* Bounded: a hostile ring is refilled by nobody, but stay finite anyway. */
-	while (n++ < 64 && vu_queue_pop(q, &e) == 1) {
-		u32 w = 0;
-
-		for (unsigned i = e.out_num; i < e.out_num + e.in_num; i++) {
-			memset(e.iov[i].iov_base, 0xa5, e.iov[i].iov_len);
-			w += (u32)e.iov[i].iov_len;
-		}
-		vu_queue_push(q, &e, w);
-		completed++;
-		virtq_elem_init(&e, iov, 16);
-	}
-}
 
 static int get_config(struct vu_dev *dev, u32 off, void *buf, u32 len)
 {
@@ -78,17 +55,6 @@ static const struct vu_dev_ops ops = {
 	.set_config = set_config,
 	.handle_queue = handle_queue,
 };
-
-static unsigned open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned n = 0;
-
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 /* Read and drop whatever the back-end replied, closing any fd it sent. */
 static void drain(int s)

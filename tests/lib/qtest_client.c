@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "iovirt/types.h"
 #include "qtest_client.h"
 
 #define ANSWER_TIMEOUT_MS 60000
@@ -621,17 +622,6 @@ uint64_t qtest_readq(struct qtest_state *s, uint64_t addr)
 	return parse_value(s, cmd_ok(s, "readq 0x%" PRIx64, addr));
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Send "<head><payload>\n" where the payload may be long (bulk writes). */
 static const char *send_long(struct qtest_state *s, const char *head, const char *payload,
 			     size_t plen)
@@ -655,7 +645,7 @@ void qtest_memread(struct qtest_state *s, uint64_t addr, void *buf, size_t len)
 			qtest_fatal(s, "'%s' answered %zu hex digits, want %zu", s->last_cmd,
 				    strlen(v) - 2, 2 * n);
 		for (size_t i = 0; i < n; i++) {
-			int hi = hexval(v[2 + 2 * i]), lo = hexval(v[3 + 2 * i]);
+			int hi = hex_digit_value(v[2 + 2 * i]), lo = hex_digit_value(v[3 + 2 * i]);
 
 			if (hi < 0 || lo < 0)
 				qtest_fatal(s, "'%s' answered a non-hex digit", s->last_cmd);

@@ -94,6 +94,11 @@ void vu_dev_free(struct vu_dev *dev)
 		return;
 	for (unsigned i = 0; i < dev->nq; i++)
 		vu_queue_stop(&dev->q[i]);
+	vu_dev_drop(dev);
+}
+
+void vu_dev_drop(struct vu_dev *dev)
+{
 	for (unsigned i = 0; i < dev->nq; i++)
 		vu_queue_destroy(&dev->q[i]);
 	vu_mem_destroy(&dev->mem);

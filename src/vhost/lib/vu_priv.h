@@ -316,4 +316,11 @@ void vu_inflight_packed_flushed(struct vu_queue *q);
 /* vu_backend.c: a request on the back-end channel (IOTLB miss, config change). */
 int vu_backend_send(struct vu_dev *dev, u32 request, const void *payload, u32 size);
 
+/*
+ * Free the device and every resource it holds without stopping its queues
+ * first: what it pushed but did not publish stays unpublished, as after a
+ * SIGKILL (vu_dev_free stops the queues, then drops the device).
+ */
+void vu_dev_drop(struct vu_dev *dev);
+
 #endif

@@ -6,7 +6,6 @@
  * inflight resubmission after a restart, the IOTLB — and then every hostile
  * message, each of which must close that connection with all fds closed.
  */
-#include <dirent.h>
 #include <stdlib.h>
 #include <errno.h>
 #include <pthread.h>
@@ -23,6 +22,7 @@
 #include "src/vhost/lib/vu_priv.h"
 #include "src/vhost/vu_sock.h"
 #include "vu_test_frontend.h"
+#include "open_fds.h"
 
 struct tdev {
 	struct vu_dev *dev;
@@ -113,17 +113,6 @@ static void pump(void *opaque)
 		t->dev = NULL;
 		t->closed = true;
 	}
-}
-
-static unsigned open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned n = 0;
-
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
 }
 
 #define ALL_PROTO                                                                                  \

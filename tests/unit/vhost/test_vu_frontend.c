@@ -26,6 +26,7 @@
 #include "iovirt/vhost_user.h"
 #include "src/vhost/vu_sock.h"
 #include "vu_test_backend.h"
+#include "open_fds.h"
 
 #define RINGS	  0x100000ull
 #define HDR(i)	  (0x400000ull + (u64)(i)*0x100)
@@ -953,15 +954,6 @@ static void evil_stop(struct evil_be *e)
 	pthread_join(e->thread, NULL);
 	close(e->listen_fd);
 	unlink(sock_path);
-}
-
-static unsigned open_fds(void)
-{
-	unsigned n = 0;
-
-	for (int fd = 0; fd < 1024; fd++)
-		n += fcntl(fd, F_GETFD) >= 0;
-	return n;
 }
 
 /* Broken replies during the first negotiation: creation fails cleanly, nothing leaks. */

@@ -258,20 +258,7 @@ static void world_close(struct world *w)
  */
 static void crash(struct world *w)
 {
-	struct vu_dev *dev = w->dev;
-
-	for (unsigned i = 0; i < dev->nq; i++)
-		vu_queue_destroy(&dev->q[i]);
-	vu_mem_destroy(&dev->mem);
-	vu_log_destroy(&dev->log);
-	vu_iotlb_destroy(&dev->iotlb);
-	vu_inflight_destroy(&dev->infl);
-	if (dev->backend_fd >= 0)
-		close(dev->backend_fd);
-	close(dev->sock);
-	pthread_mutex_destroy(&dev->backend_lock);
-	free(dev->q);
-	free(dev);
+	vu_dev_drop(w->dev);
 	w->dev = NULL;
 }
 

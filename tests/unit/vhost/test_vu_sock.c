@@ -3,7 +3,6 @@
  * Unit tests for src/vhost/vu_sock.c: messages with real fds over a
  * socketpair, and every malformed stream closing what it received.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -13,17 +12,7 @@
 #include "check.h"
 #include "iovirt/vhost_user.h"
 #include "src/vhost/vu_sock.h"
-
-static unsigned open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned n = 0;
-
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
+#include "open_fds.h"
 
 static void pair(int sv[2])
 {
