@@ -44,10 +44,26 @@ def run_lab(scenario, cpus, verbose, icount=None):
     cmd.append(scenario)
     print('# ' + ' '.join(cmd), flush=True)
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out, log = parse(p.stdout, verbose)
+    rc = p.wait()
+    if rc == 77:
+        sys.exit(77)
+    return out, log
+
+
+def read_log(path):
+    """The figures of an earlier run, from its console log (.cache/lab/logs/)."""
+    with open(path, errors='replace') as f:
+        out, _ = parse(f, False)
+    return out, path
+
+
+def parse(lines, verbose):
+    """RESULT lines -> {(who, job): [dict per round]}; the console log's path."""
     out = {}
     log = None
     failed = []
-    for line in p.stdout:
+    for line in lines:
         if verbose:
             print(line, end='', flush=True)
         m = LINE.search(line)
@@ -68,12 +84,33 @@ def run_lab(scenario, cpus, verbose, icount=None):
             log = line.split('console log:', 1)[1].strip()
         elif line.startswith('lab: FAIL') or 'SKIPPED' in line:
             print(line, end='')
-    rc = p.wait()
     for f in failed:
         print('failed: ' + f)
-    if rc == 77:
-        sys.exit(77)
     return out, log
+
+
+def paired(a, b, key, unit=None):
+    """Median over the rounds of a/b, each round's two figures taken side by
+    side (minutes apart, under the same load), or of a[key]/a[unit] over
+    b[key]/b[unit]; None when no round has both."""
+    ib = {r['round']: r for r in b}
+    v = []
+    for r in a:
+        o = ib.get(r['round'])
+        if not o or key not in r or key not in o:
+            continue
+        x, y = r[key], o[key]
+        if unit:
+            if not r.get(unit) or not o.get(unit):
+                continue
+            x, y = x / r[unit], y / o[unit]
+        if y:
+            v.append(x / y)
+    return statistics.median(v) if v else None
+
+
+def fmt_ratio(v):
+    return '-' if v is None else '%.2f' % v
 
 
 def med(rows, key):
