@@ -53,8 +53,15 @@ struct vu_infl_packed {
 	u16 *next;		/* mirror of desc[].next: free list and chain links */
 	u16 *last;		/* head entry → last entry of its chain */
 	u16 *len;		/* head entry → entries (ring descriptors) of its chain */
-	u16 *id_head;		/* buffer id → head entry of the chain in flight, or INFL_NONE */
-	u16 *pushed;		/* head entries completed since the last publish */
+	/*
+	 * buffer id → head entry of its chain, or INFL_NONE, from the fetch
+	 * until the completion is committed: the driver cannot reuse an id
+	 * before it sees it used, so an id fetched again meanwhile is a broken
+	 * driver, not a new chain.
+	 */
+	u16 *id_head;
+	u16 *pushed;		/* buffer ids completed since the last publish */
+	u8 *is_pushed;		/* buffer id → in pushed[] */
 	u16 nr_pushed;
 	/* Resubmission: copies of the chains in flight, in resubmit order. */
 	struct virtq_saved_desc *saved;
@@ -70,7 +77,7 @@ u64 vu_inflight_packed_region_size(u16 queue_size)
 
 static struct vu_infl_packed *pk_alloc(u16 num)
 {
-	struct vu_infl_packed *pk = calloc(1, sizeof(*pk) + 5 * sizeof(u16) * (size_t)num);
+	struct vu_infl_packed *pk = calloc(1, sizeof(*pk) + 11 * (size_t)num);
 	u16 *a;
 
 	if (!pk)
@@ -82,6 +89,7 @@ static struct vu_infl_packed *pk_alloc(u16 num)
 	pk->len = a + 2 * num;
 	pk->id_head = a + 3 * num;
 	pk->pushed = a + 4 * num;
+	pk->is_pushed = (u8 *)(a + 5 * num);
 	for (u32 i = 0; i < num; i++)
 		pk->id_head[i] = INFL_NONE;
 	return pk;
@@ -477,7 +485,7 @@ void vu_inflight_packed_unpop(struct vu_queue *q, const struct virtq_elem *e)
 	struct vu_infl_packed *pk = q->infl_pk;
 	u16 h, l;
 
-	if (e->id >= q->num || (h = pk->id_head[e->id]) == INFL_NONE)
+	if (e->id >= q->num || (h = pk->id_head[e->id]) == INFL_NONE || pk->is_pushed[e->id])
 		return;
 	pk->id_head[e->id] = INFL_NONE;
 	__atomic_store_n(&r->desc[h].inflight, 0, __ATOMIC_RELEASE);
@@ -495,12 +503,12 @@ void vu_inflight_packed_unpop(struct vu_queue *q, const struct virtq_elem *e)
 void vu_inflight_packed_push(struct vu_queue *q, const struct virtq_elem *e)
 {
 	struct vu_infl_packed *pk = q->infl_pk;
-	u16 h;
 
-	if (e->id >= q->num || (h = pk->id_head[e->id]) == INFL_NONE || pk->nr_pushed >= q->num)
+	if (e->id >= q->num || pk->id_head[e->id] == INFL_NONE || pk->is_pushed[e->id] ||
+	    pk->nr_pushed >= q->num)
 		return;
-	pk->id_head[e->id] = INFL_NONE;
-	pk->pushed[pk->nr_pushed++] = h;
+	pk->is_pushed[e->id] = 1;
+	pk->pushed[pk->nr_pushed++] = e->id;
 }
 
 /* vhost-user "When supplying used buffers to the driver", the steps before the flags. */
@@ -514,7 +522,7 @@ void vu_inflight_packed_flushing(struct vu_queue *q)
 	if (!pk->nr_pushed || q->vq.error != VIRTQ_OK)
 		return;
 	for (u16 k = 0; k < pk->nr_pushed; k++) {
-		u16 h = pk->pushed[k], l = pk->last[h];
+		u16 h = pk->id_head[pk->pushed[k]], l = pk->last[h];
 
 		pk->next[l] = pk->free_head;
 		WRITE_ONCE(r->desc[l].next, pk->free_head);
@@ -537,8 +545,13 @@ void vu_inflight_packed_flushed(struct vu_queue *q)
 
 	if (!pk->nr_pushed || q->vq.error != VIRTQ_OK)
 		return;
-	for (u16 k = 0; k < pk->nr_pushed; k++)
-		__atomic_store_n(&r->desc[pk->pushed[k]].inflight, 0, __ATOMIC_RELEASE);
+	for (u16 k = 0; k < pk->nr_pushed; k++) {
+		u16 id = pk->pushed[k];
+
+		__atomic_store_n(&r->desc[pk->id_head[id]].inflight, 0, __ATOMIC_RELEASE);
+		pk->id_head[id] = INFL_NONE;
+		pk->is_pushed[id] = 0;
+	}
 	pk->nr_pushed = 0;
 	ring_pos(q, true, &slot, &wrap);
 	WRITE_ONCE(r->old_free_head, pk->free_head);
