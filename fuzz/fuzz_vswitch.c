@@ -303,7 +303,8 @@ static void shadow_learn(struct world *w, const u8 *mac, int port)
 	}
 }
 
-static void check_table(struct world *w)
+/* full: also scan the whole table (4096 entries: after a reconnect and at the end). */
+static void check_table(struct world *w, bool full)
 {
 	struct sw_mac_table *t = &w->sw.mac;
 	u64 now = now_ns();
@@ -311,6 +312,8 @@ static void check_table(struct world *w)
 
 	if (atomic_load(&t->evicted))
 		w->relaxed = true;
+	if (!full)
+		goto lookups;
 	/* Bounded, each entry a known port, each address once. */
 	for (unsigned b = 0; b < SW_MAC_BUCKETS; b++)
 		for (unsigned i = 0; i < SW_MAC_WAYS; i++) {
@@ -329,9 +332,11 @@ static void check_table(struct world *w)
 		}
 	FUZZ_ASSERT(live <= SW_MAC_BUCKETS * SW_MAC_WAYS);
 	FUZZ_ASSERT(sw_mac_count(t, now) == live); /* nothing ages during a run */
+	if (!w->relaxed)
+		FUZZ_ASSERT(live == w->nsh);
+lookups:
 	if (w->relaxed)
 		return;
-	FUZZ_ASSERT(live == w->nsh);
 	for (unsigned k = 0; k < w->nsh; k++)
 		FUZZ_ASSERT(sw_mac_lookup(t, w->sh[k].mac, now) == w->sh[k].port);
 }
@@ -479,7 +484,7 @@ static void post_rx(struct world *w, struct in *in)
 			c.gpa[d] = slot_gpa(pf, q, d);
 			c.len[d] = sizes[(shape >> (3 + 3 * (d % 4))) & 7];
 			c.wr[d] = !ro;
-			memset(vu_fe_gpa(&pf->fe, c.gpa[d], SLOT), ro ? 0x66 : 0x55, SLOT);
+			memset(vu_fe_gpa(&pf->fe, c.gpa[d], SLOT), ro ? 0x66 : 0x55, c.len[d]);
 		}
 		c.ndesc = (u16)(nd + first_ro);
 		ring_add(pf, q, &c);
@@ -635,7 +640,7 @@ static void process(struct world *w, unsigned i, unsigned k)
 	}
 	/* Poll mode takes everything that was there (≤ 4 batches of 32 ≥ the ring). */
 	FUZZ_ASSERT(pf->r[2 * k + 1].n == 0);
-	check_table(w);
+	check_table(w, false);
 	for (unsigned d = 0; d < NPORTS; d++) {
 		if (d != i && w->pf[d].up)
 			reap_rx(w, d);
@@ -743,7 +748,7 @@ static void step(struct world *w, struct in *in)
 		op = take(in, 1);
 		port_disconnect(w, (op & 3) % NPORTS);
 		port_connect(w, (op & 3) % NPORTS, op >> 2);
-		check_table(w);
+		check_table(w, true);
 		break;
 	case 10: /* a polling worker's round: every transmit queue */
 		for (unsigned i = 0; i < NPORTS; i++)
@@ -760,13 +765,17 @@ static void step(struct world *w, struct in *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct world *w = calloc(1, sizeof(*w));
+	/* One allocation reused (zeroed) for every input: a fresh one costs ~100 page faults. */
+	static struct world *w;
 	struct vswitch *sw;
 	struct in in = { data, size };
 
 	log_set_level(LOG_ERR);
 	if (!w)
+		w = malloc(sizeof(*w));
+	if (!w)
 		abort();
+	memset(w, 0, sizeof(*w));
 	sw = &w->sw;
 	/* sw_main.c's set-up: --poll, --queues 2, one thread, ports that connect as clients. */
 	sw->poll = true;
@@ -790,6 +799,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		step(w, &in);
 	for (unsigned i = 0; i < NPORTS; i++)
 		process(w, i, 0);
+	check_table(w, true);
 	for (unsigned i = 0; i < NPORTS; i++) {
 		sw_port_fini(&sw->port[i]); /* detaches and frees the connection */
 		if (w->pf[i].up)
@@ -797,6 +807,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	sw_workers_stop(sw);
 	sw_mac_destroy(&sw->mac);
-	free(w);
 	return 0;
 }
