@@ -18,7 +18,7 @@
  *  - a transmit queue processed (vu_queue_process), after which every
  *    port's used rings are read back and checked;
  *  - VIRTIO_NET_CTRL_MQ on the control queue (valid, out of range, malformed,
- *    without an ack byte);
+ *    without an ack byte or with more room than one);
  *  - a port reconnected with other features (its addresses are forgotten).
  *
  * Each frame carries a unique tag (its EtherType) and a payload derived from
@@ -664,7 +664,7 @@ static void process(struct world *w, unsigned i, unsigned k)
 /* VIRTIO_NET_CTRL_MQ on port i's control queue (§5.1.6.5.5). */
 static void ctrl_mq(struct world *w, struct in *in)
 {
-	u32 sel = take(in, 1), v = take(in, 2);
+	u32 sel = take(in, 1), v = take(in, 2), room = take(in, 1);
 	unsigned i = (sel & 3) % NPORTS, q;
 	struct pfe *pf = &w->pf[i];
 	struct chain c = { .tag = -1 }, u;
@@ -690,10 +690,11 @@ static void ctrl_mq(struct world *w, struct in *in)
 	memcpy(vu_fe_gpa(&pf->fe, c.gpa[1], SLOT), cmd + c.len[0], c.len[1]);
 	c.ndesc = 2;
 	if (ack) {
+		/* Usually 1 byte, as Linux gives; sometimes more room than that. */
 		c.gpa[2] = slot_gpa(pf, q, 2);
-		c.len[2] = 1;
+		c.len[2] = (room & 0x80) ? 1 + (room & 0x3f) : 1;
 		c.wr[2] = true;
-		*(u8 *)vu_fe_gpa(&pf->fe, c.gpa[2], 1) = 0xee;
+		memset(vu_fe_gpa(&pf->fe, c.gpa[2], c.len[2]), 0xee, c.len[2]);
 		c.ndesc = 3;
 	}
 	ring_add(pf, q, &c);
@@ -704,10 +705,13 @@ static void ctrl_mq(struct world *w, struct in *in)
 	if (!ack) {
 		FUZZ_ASSERT(used == 0);
 	} else {
-		u8 a = *(u8 *)vu_fe_gpa(&pf->fe, u.gpa[2], 1);
+		u8 *a = vu_fe_gpa(&pf->fe, u.gpa[2], u.len[2]);
 
-		FUZZ_ASSERT(used >= 1);
-		FUZZ_ASSERT(a == (ok ? VIRTIO_NET_OK : VIRTIO_NET_ERR));
+		/* The ack in the first writable byte, 1 byte used (§2.7.8.2); the rest untouched. */
+		FUZZ_ASSERT(used == 1);
+		FUZZ_ASSERT(a[0] == (ok ? VIRTIO_NET_OK : VIRTIO_NET_ERR));
+		for (u32 b = 1; b < u.len[2]; b++)
+			FUZZ_ASSERT(a[b] == 0xee);
 	}
 	/* The pairs change with an OK (without an ack byte, either way: nothing says). */
 	if (ack && ok)
