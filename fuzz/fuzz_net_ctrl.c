@@ -17,7 +17,7 @@
  * Each buffer is its own heap allocation of exactly its length, so ASan sees
  * any access past one. After every command the invariants are checked
  * against what the spec says the command means: the ack is written iff the
- * chain has a writable byte, into the last one, and is OK or ERR; nothing
+ * chain has a writable byte, into the first one (1 byte used), and is OK or ERR; nothing
  * else in the chain is written; ERR (or no ack) leaves the state as it was;
  * OK needs the command's feature and changes exactly what the command says
  * (pairs within 1..max_pairs, a unicast MAC, offloads that were negotiated
@@ -154,7 +154,7 @@ static void one_command(struct net_ctrl_state *s, u8 *buf, struct fuzz_in *in)
 	struct net_ctrl_state before = *s;
 	u8 cmd[CMD_MAX], ack = 0xaa;
 	size_t cmd_len = 0;
-	int last = -1;
+	int first = -1;
 	u32 written;
 
 	virtq_elem_init(&e, iov, ARRAY_SIZE(iov));
@@ -182,8 +182,8 @@ static void one_command(struct net_ctrl_state *s, u8 *buf, struct fuzz_in *in)
 		} else {
 			memset(iov[i].iov_base, 0xee, len);
 			e.in_len += len;
-			if (len)
-				last = (int)i;
+			if (len && first < 0)
+				first = (int)i;
 		}
 		memcpy(copy[i], iov[i].iov_base, len);
 	}
@@ -191,16 +191,17 @@ static void one_command(struct net_ctrl_state *s, u8 *buf, struct fuzz_in *in)
 	written = net_ctrl_exec(s, &e, buf, CMD_MAX, &ack);
 
 	FUZZ_ASSERT(ack == VIRTIO_NET_OK || ack == VIRTIO_NET_ERR);
-	if (last < 0) {
+	if (first < 0) {
 		/* No byte to answer in: not run. */
 		FUZZ_ASSERT(written == 0);
 		FUZZ_ASSERT(same_state(s, &before));
 	} else {
-		u8 *l = iov[last].iov_base;
+		u8 *a = iov[first].iov_base;
 
+		/* 1 byte used, and it is the first writable one (§2.7.8.2). */
 		FUZZ_ASSERT(written == 1);
-		FUZZ_ASSERT(l[iov[last].iov_len - 1] == ack);
-		l[iov[last].iov_len - 1] = copy[last][iov[last].iov_len - 1];
+		FUZZ_ASSERT(a[0] == ack);
+		a[0] = copy[first][0];
 		if (ack == VIRTIO_NET_ERR) {
 			FUZZ_ASSERT(same_state(s, &before));
 		} else {
@@ -208,7 +209,7 @@ static void one_command(struct net_ctrl_state *s, u8 *buf, struct fuzz_in *in)
 			check_ok(&before, s, cmd, cmd_len);
 		}
 	}
-	if (ack == VIRTIO_NET_ERR || last < 0)
+	if (ack == VIRTIO_NET_ERR || first < 0)
 		FUZZ_ASSERT(!s->pairs_changed && !s->offloads_changed && !s->mac_changed);
 	/* Nothing else in the chain was written, readable buffers included. */
 	for (unsigned i = 0; i < nout + nin; i++) {

@@ -245,6 +245,13 @@ static bool fz_mq_add(struct fzdev *d, unsigned q, unsigned flags, const u8 *p, 
 
 		if (p[3] & 0x80)
 			addr = (u64)p[0] << 56 | (u64)p[1] << 16 | p[2];
+		/*
+		 * Never a writable buffer over the driver's own rings: the device would
+		 * rightly write there, and the driver (mock_vq, like any driver) trusts
+		 * its rings. Readable ones may overlap anything.
+		 */
+		if ((p[3] & 0x10) && addr < FZ_RING(FZ_NQ) && addr + len > FZ_RING(0))
+			addr = FZ_BUFS + (addr & 0xffff);
 		b[i] = (struct mock_buf){ addr, len, (p[3] & 0x10) != 0 };
 	}
 	if (!(flags & 2))

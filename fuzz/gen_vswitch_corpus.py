@@ -53,11 +53,11 @@ def rx(port, n=8, size=RX_2048, pair=0, nd=1, readable_first=False, sizes=None):
     return bytes([6, port | pair << 2 | (n - 1) << 3]) + struct.pack('<H', shape)
 
 
-def ctrl(port, pairs, no_ack=False, flip=None, cut=0):
+def ctrl(port, pairs, no_ack=False, flip=None, cut=0, room=1):
     sel = port | cut << 2 | (0x80 if no_ack else 0)
     if flip is not None:
         sel |= 0x40 | flip[0] << 3 | flip[1] << 5
-    return bytes([8, sel]) + struct.pack('<H', pairs)
+    return bytes([8, sel]) + struct.pack('<H', pairs) + bytes([0x80 | (room - 1) if room > 1 else 0])
 
 
 def reconnect(port, cfg):
@@ -113,7 +113,8 @@ seeds = {
                         frame(0, BCAST, A, pair=1), process(0, 1), ctrl(1, 1),
                         frame(0, BCAST, A, pair=1), process(0, 1), ctrl(1, 2),
                         ctrl(2, 3), ctrl(2, 0), ctrl(2, 1, no_ack=True), ctrl(2, 2, cut=2),
-                        ctrl(2, 2, flip=(0, 1)), frame(0, BCAST, A, pair=1), ROUND),
+                        ctrl(2, 2, flip=(0, 1)), ctrl(2, 1, room=16), ctrl(1, 9, room=3),
+                        frame(0, BCAST, A, pair=1), ROUND),
     'reconnect': session([MRG | V1] * 3, ALL_RX, frame(1, BCAST, B), process(1),
                          frame(0, B, A), process(0), reconnect(1, V1), rx(1),
                          frame(0, B, A), process(0), frame(1, A, B), process(1)),

@@ -177,25 +177,30 @@ u32 net_ctrl_exec(struct net_ctrl_state *s, const struct virtq_elem *e, u8 *buf,
 		  u8 *ack)
 {
 	const struct iovec *in = e->iov + e->out_num;
-	int last = -1;
+	int first = -1;
 
 	s->pairs_changed = s->offloads_changed = s->mac_changed = false;
 	*ack = VIRTIO_NET_ERR;
-	/* §5.1.6.5: the ack is the last device-writable byte (buffers may be empty). */
-	for (unsigned i = e->in_num; i-- > 0;) {
+	/*
+	 * §5.1.6.5: the ack follows the driver's part, so it is the first
+	 * device-writable byte (buffers may be empty). Writing it there and
+	 * reporting 1 byte used is what §2.7.8.2 asks (len bytes written from the
+	 * first writable buffer on) whatever room the driver gave.
+	 */
+	for (unsigned i = 0; i < e->in_num; i++) {
 		if (in[i].iov_len) {
-			last = (int)i;
+			first = (int)i;
 			break;
 		}
 	}
-	if (last < 0)
+	if (first < 0)
 		return 0;
 	if (e->out_len <= buf_max) {
 		size_t len = virtio_iov_to_buf(e->iov, e->out_num, 0, buf, e->out_len);
 
 		*ack = net_ctrl_handle(s, buf, len);
 	}
-	/* GUEST: in[last] is a writable buffer virtq_pop mapped; its last byte is inside. */
-	((u8 *)in[last].iov_base)[in[last].iov_len - 1] = *ack;
+	/* GUEST: in[first] is a writable buffer virtq_pop mapped, at least 1 byte long. */
+	*(u8 *)in[first].iov_base = *ack;
 	return 1;
 }

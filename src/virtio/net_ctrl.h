@@ -38,7 +38,7 @@ u8 net_ctrl_handle(struct net_ctrl_state *s, const u8 *cmd, size_t len);
 /*
  * One control chain as popped: the device-readable part gathered into buf
  * (buf_max bytes; a longer command is answered VIRTIO_NET_ERR), handled, and
- * the ack written into the chain's last device-writable byte. A chain with no
+ * the ack written into the chain's first device-writable byte. A chain with no
  * writable byte cannot be answered, so it is not run at all (nothing
  * changes). Returns the bytes written into the chain (1, or 0 for no ack
  * byte, the length to push); *ack says what was answered.

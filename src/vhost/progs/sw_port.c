@@ -230,10 +230,14 @@ void sw_port_ctrl(struct sw_port *p, struct vu_queue *q)
 				pr_info("%s: driver uses %u queue pair(s)", p->name, pairs);
 			}
 		}
-		/* The ack is the last device-writable byte; a chain without one gets nothing. */
-		if (e.in_len && virtio_iov_from_buf(e.iov + e.out_num, e.in_num, e.in_len - 1, &ack,
-						    1) == 1)
-			vu_queue_push(q, &e, (u32)e.in_len);
+		/*
+		 * The ack follows the driver's part: the first device-writable byte,
+		 * and 1 byte used (§2.7.8.2: len bytes written from the first writable
+		 * buffer on), however much room the driver gave. A chain without one
+		 * gets nothing.
+		 */
+		if (virtio_iov_from_buf(e.iov + e.out_num, e.in_num, 0, &ack, 1) == 1)
+			vu_queue_push(q, &e, 1);
 		else
 			vu_queue_push(q, &e, 0);
 		virtq_elem_init(&e, iov, ARRAY_SIZE(iov));
