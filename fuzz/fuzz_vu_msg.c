@@ -130,8 +130,9 @@ static int make_fd(u8 kind, int guest)
 	case 1:
 		return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	case 2:
-		fd = memfd_create("fz", MFD_CLOEXEC);
-		if (fd >= 0 && ftruncate(fd, 4096) < 0) {
+		/* Sealed against shrinking, as inflight areas must be (SET_INFLIGHT_FD). */
+		fd = memfd_create("fz", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		if (fd >= 0 && (ftruncate(fd, 4096) < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)) {
 			close(fd);
 			return -1;
 		}

@@ -70,8 +70,9 @@ void cli_usage(void)
 	      "  --no-reboot          exit (status 0) when the guest reboots\n"
 	      "  --log-level error|warn|info|debug\n"
 	      "  --disk PATH[,readonly=on][,queues=N][,cache=none|writeback][,transport=pci|mmio]\n"
-	      "        [,serial=S][,packed=on][,poll=USEC] | vhost-user=SOCK[,queues=N]\n"
+	      "        [,serial=S][,packed=on][,poll=USEC][,sched=batch] | vhost-user=SOCK[,queues=N]\n"
 	      "  --net tap=NAME|fd=N|vhost-user=SOCK[,mac=MAC][,queues=N][,transport=pci|mmio]\n"
+	      "        [,sched=batch]\n"
 	      "  --rng                virtio-rng\n"
 	      "  --edu                the edu PCI DMA test device\n"
 	      "  --qtest unix:PATH|stdio   device harness: no vCPU, driven by the qtest protocol\n",
@@ -207,6 +208,20 @@ static int split_kv(const char *opt, char *s, struct kv *kv, int max)
 	return n;
 }
 
+/*
+ * sched=batch|normal: the scheduling class of a device's queue threads
+ * (struct virtio_iothread.sched_batch says what batch buys and costs).
+ */
+static int parse_sched(const char *opt, const char *v, bool *batch)
+{
+	if (!strcmp(v, "batch") || !strcmp(v, "normal")) {
+		*batch = !strcmp(v, "batch");
+		return 0;
+	}
+	fprintf(stderr, "iovirt: %s: sched=%s: expected batch or normal\n", opt, v);
+	return -EINVAL;
+}
+
 static int parse_disk(struct vm_config *cfg, char *arg)
 {
 	struct disk_config *d;
@@ -234,6 +249,9 @@ static int parse_disk(struct vm_config *cfg, char *arg)
 				return -EINVAL;
 		} else if (!strcmp(k, "packed")) {
 			if (parse_onoff("--disk", k, v, &d->packed))
+				return -EINVAL;
+		} else if (!strcmp(k, "sched")) {
+			if (parse_sched("--disk", v, &d->sched_batch))
 				return -EINVAL;
 		} else if (!strcmp(k, "queues")) {
 			if (parse_uint(v, 1, 64, &d->queues)) {
@@ -336,6 +354,9 @@ static int parse_net(struct vm_config *cfg, char *arg)
 				return -EINVAL;
 		} else if (!strcmp(k, "packed")) {
 			if (parse_onoff("--net", k, v, &nc->packed))
+				return -EINVAL;
+		} else if (!strcmp(k, "sched")) {
+			if (parse_sched("--net", v, &nc->sched_batch))
 				return -EINVAL;
 		} else {
 			fprintf(stderr, "iovirt: --net: unknown parameter '%s'\n", k);

@@ -6,8 +6,9 @@ RESULT lines and print the figures side by side with their ratios.
 A bench scenario (tests/lab/scenarios/bench-*.host.sh) prints one line per
 measurement:
     RESULT bench-KIND-WHO-rN-JOB PASS key=value ...
-where WHO is iovirt, qemu or l2 (the benchmark run in the L2 itself) and N
-the round; the VMMs alternate from round to round.
+where WHO is iovirt, ivbatch (iovirt with sched=batch queue threads), qemu,
+l2 (the benchmark run in the L2 itself) or l3 (inside the guest, with no
+device) and N the round; the VMMs' order changes from round to round.
 """
 
 import os
@@ -19,12 +20,28 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 RUN = os.path.join(REPO, 'tests', 'lab', 'run')
-LINE = re.compile(r'RESULT bench-(\w+)-(iovirt|qemu|l2)-r(\d+)-(\w+) (PASS|FAIL)\s*(.*)$')
+LINE = re.compile(r'RESULT bench-(\w+)-(iovirt|ivbatch|qemu|l2|l3)-r(\d+)-([\w-]+) (PASS|FAIL)\s*(.*)$')
 
 
-def run_lab(scenario, cpus, verbose):
-    """Run the scenario; return {(who, job): [dict per round]} and the log path."""
-    cmd = [sys.executable, RUN, '--with-qemu', '--memory', '512M', '--cpus', str(cpus), scenario]
+def run_lab(scenario, cpus, verbose, icount=None):
+    """Run the scenario; return {(who, job): [dict per round]} and the log path.
+
+    By default the L2 keeps real time: the VMMs alternate job by job, so
+    load from elsewhere on this shared machine falls on both and the ratios
+    hold, while the absolute figures move with it. With icount=SHIFT the
+    L2's clock counts instructions (2**SHIFT ns each) and the figures repeat
+    whatever the load, but a run takes several times longer: nested code
+    (the L3) runs at about a tenth of the speed TCG runs the L2 at here,
+    and under icount a virtual second is always the same number of
+    instructions (measured with SHIFT=3: 61 virtual seconds of the two L3
+    guests booting took 644 s)."""
+    # The two guests (512M each, set by the scenario) run side by side with a
+    # RAM disk and two copies of the tools in the L2: --memory sizes the L2
+    # (it gets this plus 1 GiB).
+    cmd = [sys.executable, RUN, '--with-qemu', '--memory', '2048M', '--cpus', str(cpus)]
+    if icount is not None:
+        cmd += ['--icount', str(icount)]
+    cmd.append(scenario)
     print('# ' + ' '.join(cmd), flush=True)
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = {}

@@ -27,6 +27,7 @@ struct disk_config {
 	const char *serial;
 	bool packed;			/* offer VIRTIO_F_RING_PACKED */
 	unsigned poll_us;		/* adaptive queue polling before sleeping (0: off) */
+	bool sched_batch;		/* queue threads SCHED_BATCH (struct virtio_iothread) */
 };
 
 struct net_config {
@@ -38,6 +39,7 @@ struct net_config {
 	unsigned queues;
 	enum transport_kind transport;
 	bool packed;
+	bool sched_batch;		/* queue-pair threads SCHED_BATCH (struct virtio_iothread) */
 };
 
 struct vm_config {

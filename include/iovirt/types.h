@@ -82,4 +82,16 @@ static inline bool range_ok(u64 a, u64 len)
 	return a + len >= a;
 }
 
+/* The value of a hexadecimal digit (either case), or -1 if c is not one. */
+static inline int hex_digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif

@@ -168,6 +168,18 @@ static inline bool virtio_dev_broken(const struct virtio_dev *vd)
 {
 	return __atomic_load_n(&vd->broken, __ATOMIC_ACQUIRE);
 }
+/*
+ * Serve queue q until the driver has nothing more for it: each chain is popped
+ * into elem (its iov and iov_max set by the caller), handed to handle(), which
+ * returns the bytes it wrote into the chain, and pushed; the batch is
+ * published with one interrupt (if the driver wants it). Notifications stay
+ * off while serving (§2.7.10); a broken ring puts the device in
+ * DEVICE_NEEDS_RESET naming `what`. For request queues served whole on one
+ * thread, whose requests complete at once (console transmitq, rng requestq).
+ */
+typedef u32 (*virtio_handle_fn)(void *opaque, struct virtq_elem *e);
+void virtio_dev_serve_queue(struct virtio_dev *vd, unsigned q, struct virtq_elem *elem,
+			    virtio_handle_fn handle, void *opaque, const char *what);
 /* Eventfd raising queue q's interrupt, or -1 (see virtio_transport_ops.queue_irqfd). */
 int virtio_dev_queue_irqfd(struct virtio_dev *vd, unsigned q);
 
@@ -189,6 +201,14 @@ struct virtio_iothread {
 	u64 poll_ns;
 	virtio_poll_fn poll_fn;
 	void *poll_opaque;
+	/*
+	 * Run as SCHED_BATCH: a kick or a completion that wakes this thread does
+	 * not preempt the thread running on that CPU (on a shared CPU, the vCPU
+	 * that kicked). The guest then goes on queueing requests, with kicks
+	 * suppressed, until its vCPU halts or its time slice ends, and the
+	 * thread serves them in one batch with one interrupt. Set before start.
+	 */
+	bool sched_batch;
 	char name[48];
 };
 

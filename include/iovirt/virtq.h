@@ -178,6 +178,28 @@ int virtq_pop_batch(struct virtq *vq, struct virtq_elem *e, unsigned n) __must_c
  */
 int virtq_pop_head(struct virtq *vq, u16 head, struct virtq_elem *e) __must_check;
 /*
+ * One packed-ring descriptor as a device saved it when it fetched the
+ * chain (vhost-user inflight tracking keeps copies: the ring slots may have
+ * been overwritten by used descriptors since). CPU byte order.
+ */
+struct virtq_saved_desc {
+	u64 addr;
+	u32 len;
+	u16 id;
+	u16 flags;
+};
+/*
+ * vhost-user inflight resubmission (packed rings): map the chain of n saved
+ * descriptors exactly as virtq_pop would have, with the same rules, and
+ * count it in flight (n ring slots) without moving the avail position — the
+ * caller already placed it past the chain with virtq_set_base. The buffer id
+ * is the last descriptor's. 1: popped into e; 0: not possible (split ring,
+ * queue not ready, more descriptors in flight than the ring holds); -EIO:
+ * the chain is invalid (the queue is broken).
+ */
+int virtq_pop_saved(struct virtq *vq, const struct virtq_saved_desc *d, u16 n,
+		    struct virtq_elem *e) __must_check;
+/*
  * Give back chains popped and not pushed, most recent first: the next pop
  * returns them again. A device that pops receive buffers for a packet and
  * finds them too few uses this instead of holding them (vhost-user rx with

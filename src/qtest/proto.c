@@ -9,17 +9,6 @@
 
 #include "iovirt/qtest.h"
 
-static int digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int qtest_parse_u64(const char *s, u64 *out)
 {
 	unsigned base = 10;
@@ -38,7 +27,7 @@ int qtest_parse_u64(const char *s, u64 *out)
 		s++;
 	}
 	for (; *s; s++) {
-		int d = digit_value(*s);
+		int d = hex_digit_value(*s);
 
 		if (d < 0 || (unsigned)d >= base)
 			return -EINVAL;
@@ -83,7 +72,7 @@ int qtest_hex_decode(const char *s, u8 *out, size_t len)
 	if (ndig / 2 > len)
 		return -E2BIG;
 	for (i = 0; i < ndig / 2; i++) {
-		int hi = digit_value(s[2 * i]), lo = digit_value(s[2 * i + 1]);
+		int hi = hex_digit_value(s[2 * i]), lo = hex_digit_value(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;

@@ -30,23 +30,35 @@ void qtest_send_raw(struct qtest_server *s, const char *buf, size_t len)
 	pthread_mutex_unlock(&s->out_lock);
 }
 
+/*
+ * Format one protocol line into buf. Callers format short lines; one that
+ * does not fit is cut and still ends in a newline, so it stays one line.
+ * Returns its length (0 on a format error).
+ */
+static __printf(3, 0) size_t line_vformat(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, size, fmt, ap);
+
+	if (n < 0)
+		return 0;
+	if ((size_t)n >= size) {
+		n = (int)size - 1;
+		buf[n - 1] = '\n';
+	}
+	return (size_t)n;
+}
+
 void qtest_sendf(struct qtest_server *s, const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
-	int n;
+	size_t n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = line_vformat(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(buf)) {
-		/* Callers format short lines; keep the line a line if one ever is not. */
-		n = sizeof(buf) - 1;
-		buf[n - 1] = '\n';
-	}
-	qtest_send_raw(s, buf, (size_t)n);
+	if (n)
+		qtest_send_raw(s, buf, n);
 }
 
 /*
@@ -64,18 +76,13 @@ static void __printf(2, 3) reply(struct qtest_server *s, const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
-	int n;
+	size_t n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = line_vformat(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(buf)) {
-		n = sizeof(buf) - 1;
-		buf[n - 1] = '\n';
-	}
-	reply_raw(s, buf, (size_t)n);
+	if (n)
+		reply_raw(s, buf, n);
 }
 
 static void __printf(2, 3) reply_err(struct qtest_server *s, const char *fmt, ...)

@@ -26,7 +26,10 @@
  * negotiates again (the new back-end must offer every bit the guest was
  * offered), and if the device was running restores each split ring from the
  * used index in guest memory (the back-end's own progress, whatever it
- * managed to publish) and the inflight area, restarts it and kicks it.
+ * managed to publish) and the inflight area, restarts it and kicks it. A
+ * packed ring has no used index in memory: it restarts from the inflight
+ * area alone (the back-end keeps both ring positions there), so without one
+ * the device needs a reset.
  */
 #include <errno.h>
 #include <poll.h>
@@ -73,8 +76,20 @@ static int fe_restore_base(struct vhost_fe *fe, unsigned q, u32 *base)
 	struct virtio_queue *vq = &fe->vd.queues[q];
 	u16 *used_idx;
 
-	if (virtio_has_feature(&fe->vd, VIRTIO_F_RING_PACKED))
-		return -EIO;
+	if (virtio_has_feature(&fe->vd, VIRTIO_F_RING_PACKED)) {
+		/*
+		 * Neither position is in guest memory (vhost-user
+		 * SET_VRING_BASE: "both indices are supplied"), and the lost
+		 * back-end could not answer GET_VRING_BASE. The inflight area
+		 * has them (used_idx and its wrap counter, plus the descriptors
+		 * in flight): the back-end recovers from there; the base we
+		 * send is the one of the ring's start, as QEMU does.
+		 */
+		return fe->infl_fd >= 0 && fe->type->inflight &&
+				       vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD)
+			       ? 0
+			       : -EIO;
+	}
 	/* GUEST: the used ring was checked in guest memory at DRIVER_OK; idx is at +2. */
 	used_idx = gmem_map_whole(&fe->vm->gmem, vq->device + 2, sizeof(*used_idx));
 	if (!used_idx)
@@ -102,7 +117,7 @@ static int fe_ring_start(struct vhost_fe *fe, unsigned q)
 		ret = fe_restore_base(fe, q, &r->base);
 		if (ret) {
 			virtio_dev_set_needs_reset(&fe->vd, "packed ring state lost with the "
-							    "vhost-user back-end");
+							    "vhost-user back-end (no inflight area)");
 			return 0;
 		}
 		r->restore = false;
@@ -182,14 +197,21 @@ static void fe_drop_inflight(struct vhost_fe *fe)
 	fe->stats.inflight_fd = 0;
 }
 
+static bool fe_inflight_fd_ok(int fd, const struct vu_inflight *in)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && range_ok(in->mmap_offset, in->mmap_size) &&
+	       (u64)st.st_size >= in->mmap_offset + in->mmap_size;
+}
+
 /* vhost-user "Inflight I/O tracking": one area per device life, handed back after restarts. */
 static int fe_inflight(struct vhost_fe *fe)
 {
 	struct vu_msg r;
 	int fd, ret;
 
-	if (!fe->type->inflight || !vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD) ||
-	    virtio_has_feature(&fe->vd, VIRTIO_F_RING_PACKED))
+	if (!fe->type->inflight || !vhost_fe_has_proto(fe, VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD))
 		return 0;
 	if (fe->infl_fd < 0) {
 		struct vu_inflight in = {
@@ -205,6 +227,20 @@ static int fe_inflight(struct vhost_fe *fe)
 			dev_warn_rl(&fe->rl, fe->name,
 				    "back-end has no inflight area: requests in "
 				    "flight at a crash may be lost");
+			return 0;
+		}
+		/*
+		 * The area is the back-end's to lay out (split or packed, for
+		 * the features just set): we keep its size and hand it back
+		 * as given, but not an fd too small for what it claims.
+		 */
+		if (!fe_inflight_fd_ok(fd, &r.p.inflight)) {
+			close(fd);
+			dev_warn_rl(&fe->rl, fe->name,
+				    "back-end's inflight area (0x%llx at 0x%llx) is not in its fd: "
+				    "requests in flight at a crash may be lost",
+				    (unsigned long long)r.p.inflight.mmap_size,
+				    (unsigned long long)r.p.inflight.mmap_offset);
 			return 0;
 		}
 		fe->infl_fd = fd;
@@ -428,7 +464,14 @@ static int fe_activate(struct virtio_dev *vd)
 
 		r->enabled = fe->type->ring_enabled ? fe->type->ring_enabled(fe, q) : true;
 		r->restore = r->started = false;
-		r->base = 0;
+		/*
+		 * vhost-user SET_VRING_BASE, packed: next avail descriptor with
+		 * its wrap counter in bits 0-15, the used pair in bits 16-31;
+		 * virtio 1.2 §2.8.1: both start at slot 0 with wrap counter 1.
+		 * (DPDK's vhost library takes a 0 as given: the driver's first
+		 * descriptors would never look available.)
+		 */
+		r->base = virtio_has_feature(&fe->vd, VIRTIO_F_RING_PACKED) ? 0x80008000u : 0;
 	}
 	fe->running = true;
 	fe->stats.running = true;
@@ -641,6 +684,8 @@ int vhost_fe_create(struct vm *vm, const struct vhost_fe_type *type, const char 
 	features = type->local_features | local | (fe->backend_features & type->forward_features);
 	if (!packed)
 		features &= ~BIT64(VIRTIO_F_RING_PACKED);
+	if (type->offer)
+		features = type->offer(fe, features);
 	fe->offered_fwd = features & type->forward_features & fe->backend_features;
 	fe->nr_rings = nr_rings;
 	ret = fe_rings_init(fe);

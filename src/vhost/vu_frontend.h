@@ -42,6 +42,8 @@ struct vhost_fe_type {
 	bool queue_num_pairs;
 	/* Optional hooks. */
 	bool (*features_ok)(struct vhost_fe *fe, u64 features);
+	/* At creation: the bits the guest is offered, from the candidate set. */
+	u64 (*offer)(struct vhost_fe *fe, u64 features);
 	void (*config_write)(struct vhost_fe *fe, u32 off, const void *data, unsigned len);
 	/* DRIVER_OK, fe->lock held, before the rings are handed over. */
 	int (*activate)(struct vhost_fe *fe);

@@ -128,8 +128,9 @@ int vhost_user_blk_create(struct vm *vm, const struct disk_config *dc, unsigned 
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "vhost-user-blk%u", index);
 	/* The image, its mode and its serial are the back-end's: say so rather than pretend. */
-	if (dc->readonly || dc->serial || dc->poll_us || dc->cache != DISK_CACHE_WRITEBACK)
-		pr_warn("%s: readonly, serial, poll and cache are the back-end's to set: ignored",
+	if (dc->readonly || dc->serial || dc->poll_us || dc->sched_batch ||
+	    dc->cache != DISK_CACHE_WRITEBACK)
+		pr_warn("%s: readonly, serial, poll, sched and cache are the back-end's to set: ignored",
 			name);
 	b->want_queues = dc->queues;
 	b->ncpus = vm->cfg ? vm->cfg->ncpus : 1;

@@ -87,9 +87,10 @@ static int vu_net_setup(struct vhost_fe *fe, unsigned *nr_queues, unsigned *nr_r
 	return 0;
 }
 
-static bool vu_net_features_ok(struct vhost_fe *fe, u64 f)
+/* The bits of f whose requirement (virtio 1.2 §5.1.3.1) is not in f. */
+static u64 vu_net_unmet(u64 f)
 {
-	/* §5.1.3.1: offloads need the checksum feature they build on; commands the ctrl queue. */
+	/* Offloads need the checksum feature they build on; commands the ctrl queue. */
 	static const struct {
 		unsigned bit;
 		u64 needs_any;
@@ -109,10 +110,34 @@ static bool vu_net_features_ok(struct vhost_fe *fe, u64 f)
 		{VIRTIO_NET_F_CTRL_MAC_ADDR, BIT64(VIRTIO_NET_F_CTRL_VQ)},
 	};
 
+	u64 unmet = 0;
+
 	for (unsigned i = 0; i < ARRAY_SIZE(deps); i++)
 		if ((f & BIT64(deps[i].bit)) && !(f & deps[i].needs_any))
-			return false;
-	return true;
+			unmet |= BIT64(deps[i].bit);
+	return unmet;
+}
+
+static bool vu_net_features_ok(struct vhost_fe *fe, u64 f)
+{
+	return !vu_net_unmet(f);
+}
+
+/*
+ * virtio 1.2 §2.2.1: a device should not offer a feature whose requirement
+ * it does not offer, and a driver must not accept one. DPDK's vhost PMD with
+ * TSO off (its default) clears HOST_TSO4/6 but still offers HOST_ECN, and
+ * Linux's virtio_net accepts it, which FEATURES_OK would then refuse: the
+ * guest is offered only bits whose requirements are offered too (dropping
+ * one can leave another without its own, hence the loop).
+ */
+static u64 vu_net_offer(struct vhost_fe *fe, u64 f)
+{
+	u64 unmet;
+
+	while ((unmet = vu_net_unmet(f)))
+		f &= ~unmet;
+	return f;
 }
 
 /* One control command: the ack is the last writable byte (§5.1.6.5). fe->lock held. */
@@ -251,6 +276,7 @@ static const struct vhost_fe_type vu_net_type = {
 			    BIT64(VIRTIO_NET_F_MRG_RXBUF) | BIT64(VIRTIO_NET_F_MQ),
 	.queue_num_pairs = true,
 	.features_ok = vu_net_features_ok,
+	.offer = vu_net_offer,
 	.activate = vu_net_activate,
 	.reset = vu_net_reset,
 	.ring_enabled = vu_net_ring_enabled,
@@ -291,6 +317,8 @@ int vhost_user_net_create(struct vm *vm, const struct net_config *nc, unsigned i
 	if (!n)
 		return -ENOMEM;
 	n->pairs = nc->queues ? nc->queues : 1;
+	if (nc->sched_batch)
+		pr_warn("%s: sched is the back-end's to set: ignored", name);
 	if (nc->mac_set)
 		memcpy(n->mac, nc->mac, 6);
 	else

@@ -58,6 +58,7 @@ struct virtio_blk {
 	struct virtio_blk_config config;
 	u32 blk_size;
 	u64 poll_ns;
+	bool sched_batch;		/* queue threads SCHED_BATCH (--disk ...,sched=batch) */
 	char serial[VIRTIO_BLK_ID_BYTES + 1];
 	unsigned nr_queues;
 	struct blk_queue *queues;
@@ -300,6 +301,7 @@ static int blkq_start(struct virtio_blk *blk, unsigned idx)
 		ret = evloop_add(&bq->thread.loop, bq->uq.efd, EPOLLIN, blkq_uring, bq);
 	if (ret)
 		goto err_thread;
+	bq->thread.sched_batch = blk->sched_batch;
 	if (blk->poll_ns) {
 		bq->thread.poll_ns = blk->poll_ns;
 		bq->thread.poll_fn = blkq_poll;
@@ -410,6 +412,7 @@ int virtio_blk_create(struct vm *vm, const struct disk_config *dc, unsigned inde
 	}
 	blk->nr_queues = nq;
 	blk->poll_ns = (u64)dc->poll_us * 1000;
+	blk->sched_batch = dc->sched_batch;
 	if (dc->serial)
 		snprintf(blk->serial, sizeof(blk->serial), "%s", dc->serial);
 	ret = blk_file_open(&blk->file, dc->path, dc->readonly, dc->cache == DISK_CACHE_NONE);

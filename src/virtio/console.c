@@ -132,49 +132,29 @@ static void con_rx_kick(void *opaque, u32 events)
 	console_rx_ready(vc->con);
 }
 
+/* One transmitq chain: its readable buffers go out as they are. */
+static u32 con_tx_one(void *opaque, struct virtq_elem *e)
+{
+	struct virtio_console *vc = opaque;
+
+	/* GUEST: the readable buffers virtq_pop mapped. */
+	for (unsigned i = 0; i < e->out_num; i++) {
+		if (console_write(vc->con, e->iov[i].iov_base, e->iov[i].iov_len)) {
+			vc->tx_errors++;
+			break;
+		}
+		vc->tx_bytes += e->iov[i].iov_len;
+	}
+	return 0;
+}
+
 static void con_tx_kick(void *opaque, u32 events)
 {
 	struct virtio_console *vc = opaque;
-	struct virtq *vq = &vc->vd.queues[CON_TXQ].vq;
-	unsigned pushed = 0;
-	int ret;
 
-	virtio_eventfd_drain(vc->vd.queues[CON_TXQ].kick_fd);
-	if (virtio_dev_broken(&vc->vd))
-		return;
-	for (;;) {
-		virtq_disable_notify(vq);
-		vc->tx_elem.iov = vc->tx_iov;
-		vc->tx_elem.iov_max = CON_IOV;
-		while ((ret = virtq_pop(vq, &vc->tx_elem)) > 0) {
-			struct virtq_elem *e = &vc->tx_elem;
-
-			/* GUEST: the readable buffers virtq_pop mapped, output as they are. */
-			for (unsigned i = 0; i < e->out_num; i++) {
-				if (console_write(vc->con, e->iov[i].iov_base, e->iov[i].iov_len)) {
-					vc->tx_errors++;
-					break;
-				}
-				vc->tx_bytes += e->iov[i].iov_len;
-			}
-			virtq_push(vq, e, 0);
-			pushed++;
-		}
-		if (ret < 0) {
-			char why[64];
-
-			snprintf(why, sizeof(why), "transmitq: %s", virtq_error_str(vq->error));
-			virtio_dev_set_needs_reset(&vc->vd, why);
-			break;
-		}
-		if (!virtq_enable_notify(vq))
-			break;
-	}
-	if (pushed) {
-		virtq_flush(vq);
-		if (virtq_should_notify(vq))
-			virtio_dev_notify(&vc->vd, CON_TXQ);
-	}
+	vc->tx_elem.iov = vc->tx_iov;
+	vc->tx_elem.iov_max = CON_IOV;
+	virtio_dev_serve_queue(&vc->vd, CON_TXQ, &vc->tx_elem, con_tx_one, vc, "transmitq");
 }
 
 static void con_reset(struct virtio_dev *vd)

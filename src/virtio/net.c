@@ -90,6 +90,7 @@ struct virtio_net {
 	unsigned max_pairs;
 	u8 mac[6];
 	unsigned mtu;			/* of the tap, sizes the RX stash without GSO */
+	bool sched_batch;		/* pair threads SCHED_BATCH (--net ...,sched=batch) */
 	u64 rx_need;			/* bytes a frame may need (atomic: ctrl thread changes it) */
 	bool tap_attached[NET_MAX_PAIRS];	/* tap queue i takes packets (ctrl thread) */
 	/* Guards config (the MAC changes from the ctrl thread; vCPUs read it). */
@@ -440,32 +441,15 @@ static void ctrl_apply(struct virtio_net *net)
 
 static void ctrl_one(struct virtio_net *net, struct virtq_elem *e)
 {
-	struct iovec *in = e->iov + e->out_num;
-	u8 ack = VIRTIO_NET_ERR;
-	int last = -1;
+	u8 ack;
+	u32 written = net_ctrl_exec(&net->ctrl, e, net->ctrl_buf, NET_CTRL_MAX, &ack);
 
-	if (e->out_len <= NET_CTRL_MAX) {
-		size_t len = virtio_iov_to_buf(e->iov, e->out_num, 0, net->ctrl_buf, e->out_len);
-
-		ack = net_ctrl_handle(&net->ctrl, net->ctrl_buf, len);
-		if (ack == VIRTIO_NET_OK)
-			ctrl_apply(net);
-	}
-	/* The ack is the last writable byte (§5.1.6.5). */
-	for (unsigned i = e->in_num; i-- > 0;) {
-		if (in[i].iov_len) {
-			last = (int)i;
-			break;
-		}
-	}
-	if (last < 0) {
-		dev_warn_rl(&net->pairs[0].rl, net->vd.name, "control command with no ack byte");
-		virtq_push(&net->vd.queues[ctrlq_index(net)].vq, e, 0);
-		return;
-	}
-	/* GUEST: in[last] is a writable buffer virtq_pop mapped; its last byte is inside. */
-	((u8 *)in[last].iov_base)[in[last].iov_len - 1] = ack;
-	virtq_push(&net->vd.queues[ctrlq_index(net)].vq, e, 1);
+	if (!written)
+		dev_warn_rl(&net->pairs[0].rl, net->vd.name,
+			    "control command with no ack byte: not run");
+	else if (ack == VIRTIO_NET_OK)
+		ctrl_apply(net);
+	virtq_push(&net->vd.queues[ctrlq_index(net)].vq, e, written);
 }
 
 static void ctrl_kick(void *opaque, u32 events)
@@ -529,6 +513,7 @@ static int pair_start(struct virtio_net *net, unsigned i)
 	ret = virtio_iothread_init(&p->thread, name);
 	if (ret)
 		return ret;
+	p->thread.sched_batch = net->sched_batch;
 	ret = evloop_add(&p->thread.loop, rq->kick_fd, EPOLLIN, pair_rx_kick, p);
 	if (!ret)
 		ret = evloop_add(&p->thread.loop, tq->kick_fd, EPOLLIN, pair_tx_kick, p);
@@ -715,6 +700,7 @@ int virtio_net_create(struct vm *vm, const struct net_config *nc, unsigned index
 		goto err_free;
 	}
 	net->max_pairs = pairs;
+	net->sched_batch = nc->sched_batch;
 	pthread_mutex_init(&net->cfg_lock, NULL);
 	ret = nc->tap ? tap_open(&net->tap, nc->tap, pairs, NET_HDR_LEN)
 		      : tap_open_fd(&net->tap, nc->tap_fd, NET_HDR_LEN);

@@ -8,6 +8,8 @@
  */
 #include <linux/if_tun.h>
 
+#include "iovirt/virtio.h"
+
 #include "net_ctrl.h"
 
 void net_ctrl_init(struct net_ctrl_state *s, u64 features, unsigned max_pairs, const u8 mac[6])
@@ -131,11 +133,18 @@ static u8 ctrl_offloads(struct net_ctrl_state *s, u8 cmd, const u8 *d, size_t le
 	if (!has(s, VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) || cmd != 0 /* _SET */ || len != 8)
 		return VIRTIO_NET_ERR;
 	o = le64_to_cpu(ldn_le(d, 8));
-	/* §5.1.6.5.6.2: only offloads that were negotiated, and TSO/UFO need CSUM. */
+	/*
+	 * §5.1.6.5.6.2: only offloads that were negotiated. And only sets the tap
+	 * takes (they go to TUNSETOFFLOAD as they are), the dependencies of the
+	 * feature bits (§5.1.3.1): TSO/UFO/ECN need CSUM, ECN needs TSO4 or TSO6.
+	 */
 	if (o & ~(s->features & NET_GUEST_OFFLOADS))
 		return VIRTIO_NET_ERR;
 	if ((o & (NET_GUEST_OFFLOADS & ~BIT64(VIRTIO_NET_F_GUEST_CSUM))) &&
 	    !(o & BIT64(VIRTIO_NET_F_GUEST_CSUM)))
+		return VIRTIO_NET_ERR;
+	if ((o & BIT64(VIRTIO_NET_F_GUEST_ECN)) &&
+	    !(o & (BIT64(VIRTIO_NET_F_GUEST_TSO4) | BIT64(VIRTIO_NET_F_GUEST_TSO6))))
 		return VIRTIO_NET_ERR;
 	if (o != s->guest_offloads) {
 		s->guest_offloads = o;
@@ -162,4 +171,31 @@ u8 net_ctrl_handle(struct net_ctrl_state *s, const u8 *cmd, size_t len)
 		/* VLAN and ANNOUNCE: their features are not offered. */
 		return VIRTIO_NET_ERR;
 	}
+}
+
+u32 net_ctrl_exec(struct net_ctrl_state *s, const struct virtq_elem *e, u8 *buf, size_t buf_max,
+		  u8 *ack)
+{
+	const struct iovec *in = e->iov + e->out_num;
+	int last = -1;
+
+	s->pairs_changed = s->offloads_changed = s->mac_changed = false;
+	*ack = VIRTIO_NET_ERR;
+	/* §5.1.6.5: the ack is the last device-writable byte (buffers may be empty). */
+	for (unsigned i = e->in_num; i-- > 0;) {
+		if (in[i].iov_len) {
+			last = (int)i;
+			break;
+		}
+	}
+	if (last < 0)
+		return 0;
+	if (e->out_len <= buf_max) {
+		size_t len = virtio_iov_to_buf(e->iov, e->out_num, 0, buf, e->out_len);
+
+		*ack = net_ctrl_handle(s, buf, len);
+	}
+	/* GUEST: in[last] is a writable buffer virtq_pop mapped; its last byte is inside. */
+	((u8 *)in[last].iov_base)[in[last].iov_len - 1] = *ack;
+	return 1;
 }

@@ -28,8 +28,9 @@ struct virtio_rng {
 };
 
 /* Fill the writable part of e with random bytes; returns how many. */
-static u32 rng_fill(struct virtq_elem *e)
+static u32 rng_fill(void *opaque, struct virtq_elem *e)
 {
+	struct virtio_rng *rng = opaque;
 	u32 total = 0;
 
 	for (unsigned i = e->out_num; i < e->out_num + e->in_num && total < RNG_MAX_REQUEST; i++) {
@@ -44,51 +45,24 @@ static u32 rng_fill(struct virtq_elem *e)
 			if (n < 0) {
 				if (errno == EINTR)
 					continue;
-				return total; /* never expected: report what we have */
+				goto out; /* never expected: report what we have */
 			}
 			got += (size_t)n;
 		}
 		total += (u32)got;
 	}
+out:
+	rng->bytes += total;
 	return total;
 }
 
 static void rng_kick(void *opaque, u32 events)
 {
 	struct virtio_rng *rng = opaque;
-	struct virtq *vq = &rng->vd.queues[0].vq;
-	unsigned pushed = 0;
-	int ret;
 
-	virtio_eventfd_drain(rng->vd.queues[0].kick_fd);
-	if (virtio_dev_broken(&rng->vd))
-		return;
-	for (;;) {
-		virtq_disable_notify(vq);
-		rng->elem.iov = rng->iov;
-		rng->elem.iov_max = RNG_IOV;
-		while ((ret = virtq_pop(vq, &rng->elem)) > 0) {
-			u32 n = rng_fill(&rng->elem);
-
-			virtq_push(vq, &rng->elem, n);
-			rng->bytes += n;
-			pushed++;
-		}
-		if (ret < 0) {
-			char why[64];
-
-			snprintf(why, sizeof(why), "requestq: %s", virtq_error_str(vq->error));
-			virtio_dev_set_needs_reset(&rng->vd, why);
-			break;
-		}
-		if (!virtq_enable_notify(vq))
-			break;
-	}
-	if (pushed) {
-		virtq_flush(vq);
-		if (virtq_should_notify(vq))
-			virtio_dev_notify(&rng->vd, 0);
-	}
+	rng->elem.iov = rng->iov;
+	rng->elem.iov_max = RNG_IOV;
+	virtio_dev_serve_queue(&rng->vd, 0, &rng->elem, rng_fill, rng, "requestq");
 }
 
 static void rng_reset(struct virtio_dev *vd)

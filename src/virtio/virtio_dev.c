@@ -16,6 +16,7 @@
  *    that cannot be set up puts the device in NEEDS_RESET, not the VMM down.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -365,6 +366,44 @@ void virtio_dev_config_changed(struct virtio_dev *vd)
 		vd->tops->notify_config(vd);
 }
 
+void virtio_dev_serve_queue(struct virtio_dev *vd, unsigned q, struct virtq_elem *elem,
+			    virtio_handle_fn handle, void *opaque, const char *what)
+{
+	struct virtq *vq = &vd->queues[q].vq;
+	struct iovec *iov = elem->iov;
+	unsigned iov_max = elem->iov_max;
+	unsigned pushed = 0;
+	int ret;
+
+	virtio_eventfd_drain(vd->queues[q].kick_fd);
+	if (virtio_dev_broken(vd))
+		return;
+	for (;;) {
+		virtq_disable_notify(vq);
+		virtq_elem_init(elem, iov, iov_max);
+		while ((ret = virtq_pop(vq, elem)) > 0) {
+			virtq_push(vq, elem, handle(opaque, elem));
+			pushed++;
+			virtq_elem_init(elem, iov, iov_max);
+		}
+		if (ret < 0) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "%s: %s", what, virtq_error_str(vq->error));
+			virtio_dev_set_needs_reset(vd, why);
+			break;
+		}
+		/* Re-enabling may find chains that came meanwhile: serve them too. */
+		if (!virtq_enable_notify(vq))
+			break;
+	}
+	if (pushed) {
+		virtq_flush(vq);
+		if (virtq_should_notify(vq))
+			virtio_dev_notify(vd, q);
+	}
+}
+
 void virtio_dev_set_needs_reset(struct virtio_dev *vd, const char *why)
 {
 	if (__atomic_exchange_n(&vd->broken, true, __ATOMIC_ACQ_REL))
@@ -409,6 +448,14 @@ static void *iothread_main(void *arg)
 	/* Thread names are at most 15 characters. */
 	memcpy(comm, t->name, MIN(strlen(t->name), sizeof(comm) - 1));
 	pthread_setname_np(pthread_self(), comm);
+	if (t->sched_batch) {
+		struct sched_param sp = { .sched_priority = 0 };
+		int ret = pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+
+		/* Unprivileged and always allowed on Linux; if not, the thread still works. */
+		if (ret)
+			pr_warn("%s: SCHED_BATCH: %s", t->name, strerror(ret));
+	}
 	while (!t->loop.stopping) {
 		int ret = evloop_run_once(&t->loop, -1);
 

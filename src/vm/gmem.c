@@ -85,6 +85,17 @@ int gmem_add_memfd(struct gmem *g, gpa_t gpa, u64 size, bool huge)
 		goto err_close;
 	}
 	madvise(r.hva, size, MADV_DONTDUMP);
+	/*
+	 * Transparent huge pages for guest RAM where the host allows them on
+	 * shared memory (/sys/kernel/mm/transparent_hugepage/shmem_enabled
+	 * "advise"; "always" needs no advice, "never" — Debian's default —
+	 * ignores it). Each 2 MiB page is then one KVM stage-2 fault and one
+	 * TLB entry instead of 512: measured in the nested lab, an L3 Linux
+	 * boot spends about a second less in page faults (bench/lab/boot).
+	 * Best effort: an error only means 4 KiB pages.
+	 */
+	if (!huge)
+		madvise(r.hva, size, MADV_HUGEPAGE);
 	r.fd = fd;
 	ret = gmem_add(g, &r);
 	if (ret)

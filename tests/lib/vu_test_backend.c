@@ -440,6 +440,14 @@ bool vtb_ring_enabled(struct vtb *b, unsigned q)
 	return d && q < d->nq && d->q[q].enabled;
 }
 
+u32 vtb_ring_base(struct vtb *b, unsigned q)
+{
+	struct vu_dev *d = READ_ONCE(b->dev);
+
+	/* The library keeps SET_VRING_BASE's value until the ring stops. */
+	return d && q < d->nq ? d->q[q].base : 0;
+}
+
 void vtb_ring_addrs(struct vtb *b, unsigned q, u64 *desc, u64 *avail, u64 *used)
 {
 	struct vu_dev *d = READ_ONCE(b->dev);

@@ -47,6 +47,8 @@ bool vtb_connected(struct vtb *b);
 /* State of ring q on the current connection (false when none). */
 bool vtb_ring_started(struct vtb *b, unsigned q);
 bool vtb_ring_enabled(struct vtb *b, unsigned q);
+/* The value of the last SET_VRING_BASE for ring q, while it runs (as sent, raw). */
+u32 vtb_ring_base(struct vtb *b, unsigned q);
 /* The user addresses the front-end gave for ring q. */
 void vtb_ring_addrs(struct vtb *b, unsigned q, u64 *desc, u64 *avail, u64 *used);
 /* Acked virtio features and protocol features of the current connection. */

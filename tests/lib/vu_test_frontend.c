@@ -199,6 +199,20 @@ int vu_fe_layout_ring(struct vu_fe *fe, unsigned idx, u16 num, gpa_t gpa)
 	return 0;
 }
 
+void vu_fe_attach_ring(struct vu_fe *fe, unsigned idx, u16 num, gpa_t desc, gpa_t driver,
+		       gpa_t device)
+{
+	struct vu_fe_ring *r = &fe->ring[idx];
+
+	r->num = num;
+	r->desc_gpa = desc;
+	r->avail_gpa = driver;
+	r->used_gpa = device;
+	r->desc = NULL;
+	r->avail = NULL;
+	r->used = NULL;
+}
+
 int vu_fe_setup_ring(struct vu_fe *fe, unsigned idx, u16 num, gpa_t gpa)
 {
 	int ret = vu_fe_layout_ring(fe, idx, num, gpa);

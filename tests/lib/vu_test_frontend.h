@@ -95,5 +95,12 @@ int vu_fe_get_inflight(struct vu_fe *fe, u16 nq, u16 qsize, int *fd, u64 *size);
 int vu_fe_set_inflight(struct vu_fe *fe, u16 nq, u16 qsize, int fd, u64 size);
 /* Lay out a split ring without telling the back-end (vu_fe_send_ring does that). */
 int vu_fe_layout_ring(struct vu_fe *fe, unsigned idx, u16 num, gpa_t gpa);
+/*
+ * Use a ring laid out by someone else (a packed ring of mock_vq): its size
+ * and the guest-physical addresses of its three parts. vu_fe_send_ring then
+ * sets it up on the back-end; the split-ring helpers do not apply to it.
+ */
+void vu_fe_attach_ring(struct vu_fe *fe, unsigned idx, u16 num, gpa_t desc, gpa_t driver,
+		       gpa_t device);
 
 #endif

@@ -9,6 +9,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -24,43 +25,77 @@
 #define BOOT_PROTO_MIN		0x020c		/* 2.12: xloadflags, 64-bit entry */
 #define LOADER_TYPE_UNDEFINED	0xff
 
-/* Read a whole file; the caller frees *buf. */
-static int read_file(const char *what, const char *path, u8 **buf, size_t *len)
+/*
+ * The kernel and initrd files are read straight into guest RAM, never
+ * through a buffer of the VMM's own: a bounce copy would be as big as the
+ * file (tens of MiB for an initramfs) and would count in the VMM's peak RSS
+ * on top of the guest pages it fills.
+ */
+struct boot_file {
+	const char *what;	/* "kernel" or "initrd", for messages */
+	const char *path;
+	int fd;
+	u64 size;
+};
+
+static int file_open(struct boot_file *f, const char *what, const char *path)
 {
 	struct stat st;
-	ssize_t n;
-	size_t got = 0;
-	int fd, ret;
+	int ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	f->what = what;
+	f->path = path;
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0) {
 		ret = -errno;
 		pr_err("cannot open %s '%s': %s", what, path, strerror(-ret));
 		return ret;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(f->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		pr_err("%s '%s' is not a regular file", what, path);
-		close(fd);
+		close(f->fd);
 		return -EINVAL;
 	}
-	*len = (size_t)st.st_size;
-	*buf = malloc(*len ? *len : 1);
-	if (!*buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < *len) {
-		n = read(fd, *buf + got, *len - got);
+	f->size = (u64)st.st_size;
+	return 0;
+}
+
+/* Exactly len bytes from offset off (the caller checked that they exist). */
+static int file_pread(const struct boot_file *f, void *buf, u64 len, u64 off)
+{
+	u64 got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = pread(f->fd, (u8 *)buf + got, MIN(len - got, (u64)SSIZE_MAX), (off_t)(off + got));
 		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			pr_err("cannot read %s '%s': %s", what, path, strerror(-ret));
-			free(*buf);
-			close(fd);
+			int ret = n < 0 ? -errno : -EIO;
+
+			pr_err("cannot read %s '%s': %s", f->what, f->path, strerror(-ret));
 			return ret;
 		}
-		got += (size_t)n;
+		got += (u64)n;
 	}
-	close(fd);
+	return 0;
+}
+
+/* File bytes [off, off+len) into guest memory at gpa, region by region. */
+static int file_to_guest(struct vm *vm, const struct boot_file *f, u64 off, u64 len, gpa_t gpa)
+{
+	while (len) {
+		u64 n = len;
+		u8 *p = gmem_map(&vm->gmem, gpa, &n);
+		int ret;
+
+		if (!p)
+			return -EFAULT;
+		ret = file_pread(f, p, n, off);
+		if (ret)
+			return ret;
+		gpa += n;
+		off += n;
+		len -= n;
+	}
 	return 0;
 }
 
@@ -104,8 +139,9 @@ static u64 lowmem_top(struct vm *vm)
 	return vm->ram_below_4g;
 }
 
-static int load_bzimage(struct vm *vm, struct boot_params *bp, const u8 *buf, size_t len,
-			u64 *kernel_end)
+/* buf: the file's first bytes (the setup header is in them); len: the file's size. */
+static int load_bzimage(struct vm *vm, struct boot_params *bp, const struct boot_file *f,
+			const u8 *buf, size_t len, u64 *kernel_end)
 {
 	const struct setup_header *h = (const struct setup_header *)(buf + SETUP_HDR_OFF);
 	u32 setup_bytes = ((h->setup_sects ? h->setup_sects : 4) + 1u) * 512u;
@@ -119,7 +155,7 @@ static int load_bzimage(struct vm *vm, struct boot_params *bp, const u8 *buf, si
 		       (unsigned long long)((load + need) >> 20) + 1);
 		return -ENOMEM;
 	}
-	if (gmem_write(&vm->gmem, load, buf + setup_bytes, size))
+	if (file_to_guest(vm, f, setup_bytes, size, load))
 		return -EFAULT;
 	/* Copy the setup header: from 0x1f1 to the end given by the byte at 0x201. */
 	hdr_len = 0x202 + buf[0x201] - SETUP_HDR_OFF;
@@ -137,20 +173,34 @@ static int load_bzimage(struct vm *vm, struct boot_params *bp, const u8 *buf, si
 	return 0;
 }
 
-static int load_elf(struct vm *vm, struct boot_params *bp, const u8 *buf, size_t len,
-		    u64 *kernel_end)
+/* buf: the file's first bytes, at least an ELF header; len: the file's size. */
+static int load_elf(struct vm *vm, struct boot_params *bp, const struct boot_file *f,
+		    const u8 *buf, size_t len, u64 *kernel_end)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
+	Elf64_Ehdr eh;
+	Elf64_Phdr *phdrs;
 	u64 end = 0;
+	bool entry_loaded = false;
+	int ret;
 
-	if (len < sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_machine != EM_X86_64 || eh->e_phentsize != sizeof(Elf64_Phdr) ||
-	    eh->e_phoff > len || (u64)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff) {
+	if (len < sizeof(eh)) {
 		pr_err("kernel '%s' is an ELF file but not a 64-bit x86 vmlinux", vm->cfg->kernel);
 		return -ENOEXEC;
 	}
-	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = (const Elf64_Phdr *)(buf + eh->e_phoff) + i;
+	memcpy(&eh, buf, sizeof(eh));
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64 ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff > len ||
+	    (u64)eh.e_phnum * sizeof(Elf64_Phdr) > len - eh.e_phoff) {
+		pr_err("kernel '%s' is an ELF file but not a 64-bit x86 vmlinux", vm->cfg->kernel);
+		return -ENOEXEC;
+	}
+	/* The program headers, read from wherever e_phoff says into an array of our own. */
+	phdrs = calloc(eh.e_phnum ? eh.e_phnum : 1, sizeof(*phdrs));
+	if (!phdrs)
+		return -ENOMEM;
+	ret = file_pread(f, phdrs, (u64)eh.e_phnum * sizeof(*phdrs), eh.e_phoff);
+	for (unsigned i = 0; !ret && i < eh.e_phnum; i++) {
+		const Elf64_Phdr *ph = &phdrs[i];
 
 		if (ph->p_type != PT_LOAD)
 			continue;
@@ -159,18 +209,39 @@ static int load_elf(struct vm *vm, struct boot_params *bp, const u8 *buf, size_t
 		    ph->p_paddr + ph->p_memsz > lowmem_top(vm)) {
 			pr_err("kernel '%s': segment %u does not fit in guest memory",
 			       vm->cfg->kernel, i);
-			return -ENOMEM;
+			ret = -ENOMEM;
+			break;
 		}
-		if (gmem_write(&vm->gmem, ph->p_paddr, buf + ph->p_offset, ph->p_filesz))
-			return -EFAULT;
+		/* Below 1 MiB are boot_params, the command line, the page tables, ACPI and the
+		 * reset vector, all written after the kernel: they would overwrite it. */
+		if (ph->p_paddr < KERNEL_LOAD_ADDR) {
+			pr_err("kernel '%s': segment %u at 0x%llx is below 1 MiB (boot data)",
+			       vm->cfg->kernel, i, (unsigned long long)ph->p_paddr);
+			ret = -ENOEXEC;
+			break;
+		}
+		if (file_to_guest(vm, f, ph->p_offset, ph->p_filesz, ph->p_paddr)) {
+			ret = -EFAULT;
+			break;
+		}
 		end = MAX(end, ph->p_paddr + ph->p_memsz);
+		if (eh.e_entry >= ph->p_paddr && eh.e_entry - ph->p_paddr < ph->p_memsz)
+			entry_loaded = true;
 	}
+	free(phdrs);
+	if (ret)
+		return ret;
 	if (!end) {
 		pr_err("kernel '%s' has no loadable segment", vm->cfg->kernel);
 		return -ENOEXEC;
 	}
 	/* vmlinux's ELF entry is the physical address of startup_64 (vmlinux.lds.S). */
-	vm->entry_rip = eh->e_entry;
+	if (!entry_loaded) {
+		pr_err("kernel '%s': entry point 0x%llx is not in a loaded segment", vm->cfg->kernel,
+		       (unsigned long long)eh.e_entry);
+		return -ENOEXEC;
+	}
+	vm->entry_rip = eh.e_entry;
 	bp->hdr.type_of_loader = LOADER_TYPE_UNDEFINED;
 	bp->hdr.boot_flag = 0xaa55;
 	bp->hdr.header = HDRS_MAGIC;
@@ -182,25 +253,25 @@ static int load_elf(struct vm *vm, struct boot_params *bp, const u8 *buf, size_t
 
 static int load_initrd(struct vm *vm, struct boot_params *bp, u64 kernel_end)
 {
-	u8 *buf;
-	size_t len;
-	u64 max, addr;
+	struct boot_file f;
+	u64 max, addr, len;
 	int ret;
 
-	ret = read_file("initrd", vm->cfg->initrd, &buf, &len);
+	ret = file_open(&f, "initrd", vm->cfg->initrd);
 	if (ret)
 		return ret;
+	len = f.size;
 	max = bp->hdr.initrd_addr_max ? bp->hdr.initrd_addr_max : 0x37ffffff;
 	max = MIN(max + 1, lowmem_top(vm));
 	addr = max > len ? ALIGN_DOWN(max - len, SZ_4K) : 0;
 	if (len == 0 || addr < ALIGN_UP(kernel_end, SZ_4K)) {
-		pr_err("--memory is too small for the kernel and initrd '%s' (%zu MiB)",
-		       vm->cfg->initrd, len >> 20);
-		free(buf);
+		pr_err("--memory is too small for the kernel and initrd '%s' (%llu MiB)",
+		       vm->cfg->initrd, (unsigned long long)(len >> 20));
+		close(f.fd);
 		return -ENOMEM;
 	}
-	ret = gmem_write(&vm->gmem, addr, buf, len);
-	free(buf);
+	ret = file_to_guest(vm, &f, 0, len, addr);
+	close(f.fd);
 	if (ret)
 		return ret;
 	bp->hdr.ramdisk_image = (u32)addr;
@@ -298,30 +369,38 @@ int x86_load_kernel(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	struct boot_params *bp;
+	struct boot_file f;
 	const char *why = NULL;
 	char *cmdline = NULL;
 	u64 kernel_end = 0;
 	size_t len, cmdlen;
-	u8 *buf;
+	/* The headers: a bzImage's setup header, an ELF header (4 KiB is more than both). */
+	u8 head[0x1000] = { 0 };
 	int ret;
 
-	ret = read_file("kernel", cfg->kernel, &buf, &len);
+	ret = file_open(&f, "kernel", cfg->kernel);
 	if (ret)
 		return ret;
-	bp = calloc(1, sizeof(*bp));
-	if (!bp) {
-		free(buf);
-		return -ENOMEM;
+	if (f.size > SIZE_MAX) {
+		close(f.fd);
+		return -EFBIG;
 	}
-	if (len >= 4 && !memcmp(buf, ELFMAG, SELFMAG)) {
-		ret = load_elf(vm, bp, buf, len, &kernel_end);
-	} else if (bzimage_check(buf, len, &why)) {
+	len = (size_t)f.size;
+	ret = file_pread(&f, head, MIN(f.size, sizeof(head)), 0);
+	bp = ret ? NULL : calloc(1, sizeof(*bp));
+	if (!bp) {
+		close(f.fd);
+		return ret ? ret : -ENOMEM;
+	}
+	if (len >= sizeof(Elf64_Ehdr) && !memcmp(head, ELFMAG, SELFMAG)) {
+		ret = load_elf(vm, bp, &f, head, len, &kernel_end);
+	} else if (bzimage_check(head, len, &why)) {
 		pr_err("kernel '%s': %s", cfg->kernel, why);
 		ret = -ENOEXEC;
 	} else {
-		ret = load_bzimage(vm, bp, buf, len, &kernel_end);
+		ret = load_bzimage(vm, bp, &f, head, len, &kernel_end);
 	}
-	free(buf);
+	close(f.fd);
 	if (ret)
 		goto out;
 

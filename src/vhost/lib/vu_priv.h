@@ -3,12 +3,14 @@
  * Private state of the vhost-user back-end library, shared by its files:
  * vu_backend.c (connection, dispatch, feature and config messages), vu_mem.c
  * (memory table), vu_vring.c (rings and the data path), vu_log.c (dirty
- * log), vu_iotlb.c (device IOTLB) and vu_inflight.c (inflight tracking).
+ * log), vu_iotlb.c (device IOTLB), vu_inflight.c (inflight tracking: the
+ * area, split rings) and vu_inflight_packed.c (packed rings).
  */
 #ifndef IOVIRT_VHOST_LIB_VU_PRIV_H
 #define IOVIRT_VHOST_LIB_VU_PRIV_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "iovirt/gmem.h"
@@ -72,13 +74,14 @@ struct vu_iotlb {
 	bool last_miss_valid;
 };
 
-/* The inflight area (INFLIGHT_SHMFD), split-ring format of the spec. */
+/* The inflight area (INFLIGHT_SHMFD), in the spec's split or packed queue-region format. */
 struct vu_inflight_area {
 	void *map;
 	u64 map_len;
 	u64 size;		/* mmap_size from the front-end */
 	u16 num_queues;
 	u16 queue_size;
+	bool packed;		/* laid out for packed rings (RING_PACKED negotiated when set up) */
 	int fd;
 };
 
@@ -98,6 +101,48 @@ struct vu_queue_region_split {
 	u16 used_idx;
 	struct vu_desc_state_split desc[];
 };
+
+/*
+ * Packed layout (vhost-user "Inflight I/O tracking", packed virtqueue): one
+ * entry per descriptor the back-end holds, a copy of what it fetched, the
+ * entries linked in a free list; a chain's head entry says it is in flight,
+ * how many entries it has and which is its last. The "old" fields are the
+ * state at the last completed batch, for rolling back a half-done one.
+ */
+struct vu_desc_state_packed {
+	u8 inflight;
+	u8 padding;
+	u16 next;		/* free list / next entry of the chain */
+	u16 last;		/* head: last entry of its chain */
+	u16 num;		/* head: entries (descriptors) of its chain */
+	u64 counter;		/* head: fetch order */
+	u16 id;
+	u16 flags;
+	u32 len;
+	u64 addr;
+};
+
+struct vu_queue_region_packed {
+	u64 features;
+	u16 version;
+	u16 desc_num;
+	u16 free_head;
+	u16 old_free_head;
+	u16 used_idx;
+	u16 old_used_idx;
+	u8 used_wrap_counter;
+	u8 old_used_wrap_counter;
+	u8 padding[7];
+	struct vu_desc_state_packed desc[];
+};
+
+/* The layout is the spec's C declaration; both sides must agree to the byte. */
+_Static_assert(sizeof(struct vu_desc_state_packed) == 32, "DescStatePacked is 32 bytes");
+_Static_assert(offsetof(struct vu_queue_region_packed, desc) == 32, "QueueRegionPacked header");
+_Static_assert(sizeof(struct vu_desc_state_split) == 16, "DescStateSplit is 16 bytes");
+_Static_assert(offsetof(struct vu_queue_region_split, desc) == 16, "QueueRegionSplit header");
+
+struct vu_infl_packed;		/* vu_inflight_packed.c: our private view of a packed region */
 
 struct vu_queue {
 	struct vu_dev *dev;
@@ -122,10 +167,11 @@ struct vu_queue {
 	bool log_used;			/* VHOST_VRING_F_LOG */
 	struct virtq vq;
 	struct dma_as dma;
-	/* Inflight tracking (split rings). */
-	struct vu_queue_region_split *infl;	/* NULL: not tracked */
+	/* Inflight tracking. */
+	void *infl;			/* our queue region (split or packed layout); NULL: not tracked */
+	struct vu_infl_packed *infl_pk;	/* packed: private state (free list, ids, copies) */
 	u64 infl_counter;
-	u16 *resubmit;			/* heads to hand out again, oldest first */
+	u16 *resubmit;			/* head entries to hand out again, oldest first */
 	unsigned nr_resubmit;
 	unsigned next_resubmit;
 	unsigned batch_len;		/* heads pushed since the last notify */
@@ -225,18 +271,47 @@ int vu_iotlb_translate(struct vu_dev *dev, u64 iova, u64 *len, unsigned perm, u6
 		       bool send_miss);
 extern const struct dma_xlate_ops vu_iotlb_xlate_ops;
 
-/* vu_inflight.c */
-u64 vu_inflight_queue_region_size(u16 queue_size);
+/* vu_inflight.c: the area, and split rings */
+u64 vu_inflight_queue_region_size(u16 queue_size, bool packed);
 int vu_inflight_get(struct vu_dev *dev, struct vu_inflight *in);
 int vu_inflight_set(struct vu_dev *dev, const struct vu_inflight *in, int *fd);
 void vu_inflight_destroy(struct vu_inflight_area *a);
-/* At ring start: attach q to its region, recover the state a crashed back-end left. */
+/*
+ * At ring start: attach q to its region, recover the state a crashed
+ * back-end left and place the ring after it. -EPROTO (dev->why set) when the
+ * region is malformed: the connection closes.
+ */
 int vu_inflight_queue_start(struct vu_queue *q);
 void vu_inflight_queue_stop(struct vu_queue *q);
-void vu_inflight_pop(struct vu_queue *q, u16 head);
-void vu_inflight_push(struct vu_queue *q, u16 head);
-void vu_inflight_unpop(struct vu_queue *q, u16 head);
+/* Hand out the next request in flight before a restart (q->next_resubmit < q->nr_resubmit). */
+int vu_inflight_resubmit(struct vu_queue *q, struct virtq_elem *e);
+/* Record a chain just popped from the ring, or given back. */
+void vu_inflight_pop(struct vu_queue *q, const struct virtq_elem *e);
+void vu_inflight_unpop(struct vu_queue *q, const struct virtq_elem *e);
+void vu_inflight_push(struct vu_queue *q, const struct virtq_elem *e);
+/* Around virtq_flush: before it publishes, and after. */
+void vu_inflight_flushing(struct vu_queue *q);
 void vu_inflight_flushed(struct vu_queue *q);
+
+/* Fetch order of a head entry, for sorting private copies of a region's counters. */
+struct vu_infl_order {
+	u64 counter;
+	u16 entry;
+};
+void vu_inflight_sort(struct vu_infl_order *o, unsigned n);
+void *vu_inflight_region(const struct vu_queue *q);
+#define VU_INFLIGHT_VERSION 1
+
+/* vu_inflight_packed.c */
+u64 vu_inflight_packed_region_size(u16 queue_size);
+int vu_inflight_packed_start(struct vu_queue *q, struct vu_queue_region_packed *r);
+void vu_inflight_packed_stop(struct vu_queue *q);
+int vu_inflight_packed_resubmit(struct vu_queue *q, struct virtq_elem *e);
+void vu_inflight_packed_pop(struct vu_queue *q, const struct virtq_elem *e);
+void vu_inflight_packed_unpop(struct vu_queue *q, const struct virtq_elem *e);
+void vu_inflight_packed_push(struct vu_queue *q, const struct virtq_elem *e);
+void vu_inflight_packed_flushing(struct vu_queue *q);
+void vu_inflight_packed_flushed(struct vu_queue *q);
 
 /* vu_backend.c: a request on the back-end channel (IOTLB miss, config change). */
 int vu_backend_send(struct vu_dev *dev, u32 request, const void *payload, u32 size);

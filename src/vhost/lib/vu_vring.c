@@ -45,8 +45,7 @@ void vu_queue_destroy(struct vu_queue *q)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
-	free(q->resubmit);
-	q->resubmit = NULL;
+	vu_inflight_queue_stop(q);
 	pthread_mutex_destroy(&q->lock);
 }
 
@@ -606,15 +605,13 @@ int vu_queue_pop(struct vu_queue *q, struct virtq_elem *e)
 	if (!q->active || !rings_usable(q))
 		return 0;
 	if (q->next_resubmit < q->nr_resubmit) {
-		ret = virtq_pop_head(&q->vq, q->resubmit[q->next_resubmit], e);
-		if (ret == 1) {
-			q->next_resubmit++;
+		ret = vu_inflight_resubmit(q, e);
+		if (ret == 1)
 			return 1;
-		}
 	} else {
 		ret = virtq_pop(&q->vq, e);
 		if (ret == 1) {
-			vu_inflight_pop(q, e->id);
+			vu_inflight_pop(q, e);
 			return 1;
 		}
 	}
@@ -627,17 +624,29 @@ int vu_queue_pop(struct vu_queue *q, struct virtq_elem *e)
 
 int vu_queue_pop_batch(struct vu_queue *q, struct virtq_elem *e, unsigned n)
 {
-	int ret;
+	int ret = 0;
 
 	if (!q->active || !rings_usable(q))
 		return 0;
 	/* Heads handed out again after a restart come first, one at a time. */
 	if (q->next_resubmit < q->nr_resubmit)
 		return n ? vu_queue_pop(q, e) : 0;
+	/*
+	 * Packed inflight tracking copies each chain's descriptors from the
+	 * ring slots just before the avail position, so it must run after each
+	 * single pop, not after a batch.
+	 */
+	if (q->infl && q->vq.cfg.packed) {
+		unsigned k = 0;
+
+		while (k < n && (ret = vu_queue_pop(q, &e[k])) > 0)
+			k++;
+		return k ? (int)k : ret;
+	}
 	ret = virtq_pop_batch(&q->vq, e, n);
 	if (ret > 0 && q->infl) {
 		for (int i = 0; i < ret; i++)
-			vu_inflight_pop(q, e[i].id);
+			vu_inflight_pop(q, &e[i]);
 	}
 	/* Broken now (-EIO, or a bad chain after the good ones returned): tell the front-end. */
 	if (ret < 0 || (ret > 0 && q->vq.error != VIRTQ_OK))
@@ -649,7 +658,7 @@ void vu_queue_unpop(struct vu_queue *q, const struct virtq_elem *e)
 {
 	if (!q->started || q->rings_stale)
 		return;
-	vu_inflight_unpop(q, e->id);
+	vu_inflight_unpop(q, e);
 	virtq_unpop(&q->vq, e);
 }
 
@@ -680,7 +689,7 @@ void vu_queue_push(struct vu_queue *q, const struct virtq_elem *e, u32 written)
 			left -= n;
 		}
 	}
-	vu_inflight_push(q, e->id);
+	vu_inflight_push(q, e);
 	virtq_push(&q->vq, e, written);
 	q->batch_len++;
 }
@@ -718,6 +727,7 @@ void vu_queue_notify(struct vu_queue *q)
 {
 	if (!q->batch_len || !q->started)
 		return;
+	vu_inflight_flushing(q);
 	virtq_flush(&q->vq);
 	vu_inflight_flushed(q);
 	q->batch_len = 0;

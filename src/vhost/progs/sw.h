@@ -229,6 +229,13 @@ void sw_gen_deliver(struct sw_port *p, struct sw_pkt **pkts, unsigned n);
 /* sw_fwd.c */
 /* CLOCK_MONOTONIC_COARSE in ns: the time of a batch (MAC ageing needs no more). */
 u64 sw_coarse_ns(void);
+/*
+ * Deal every source (transmit queues, control queues, the tap) to the
+ * sw->nworkers workers and make their fds, starting no thread: the workers'
+ * state for a caller that runs them itself (fuzz/fuzz_vswitch.c).
+ */
+int sw_workers_setup(struct vswitch *sw) __must_check;
+/* sw_workers_setup, then one thread per worker (polling or in epoll). */
 int sw_workers_start(struct vswitch *sw) __must_check;
 void sw_workers_stop(struct vswitch *sw);
 /* Learn, look up and deliver a batch that came from port src. */

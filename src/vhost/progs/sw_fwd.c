@@ -368,7 +368,7 @@ static int worker_init(struct vswitch *sw, struct sw_worker *w, unsigned id)
 	return 0;
 }
 
-int sw_workers_start(struct vswitch *sw)
+int sw_workers_setup(struct vswitch *sw)
 {
 	unsigned next = 0;
 	int ret;
@@ -396,6 +396,15 @@ int sw_workers_start(struct vswitch *sw)
 		if (ret)
 			return ret;
 	}
+	return 0;
+}
+
+int sw_workers_start(struct vswitch *sw)
+{
+	int ret = sw_workers_setup(sw);
+
+	if (ret)
+		return ret;
 	for (unsigned t = 0; t < sw->nworkers; t++) {
 		struct sw_worker *w = &sw->workers[t];
 

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# lab-kernel: bzImage
 # Without --no-reboot a guest `reboot` restarts the VM. The guest cannot tell
 # a first boot from a second, so the host side (reboot.host.sh) says what to
 # do through the console: "reboot" after the first ready marker, "poweroff"

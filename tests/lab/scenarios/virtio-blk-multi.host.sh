@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Host side of virtio-blk-multi: four images; the read-only one holds 4 MiB
 # of random data (its md5 goes to the guest as iovirt.ro_md5=) and must not
-# change; the others must hold the 4 MiB the guest says it wrote at 8 MiB.
+# change; the others must hold the 4 MiB the guest says it wrote at 8 MiB
+# (mmiopacked with SCHED_BATCH queue threads, sched=batch).
 for s in ro pcipacked mmiosplit mmiopacked; do
 	rm -f "$LAB_OUT/multi-$s.img"
 	truncate -s 32M "$LAB_OUT/multi-$s.img"
@@ -14,7 +15,7 @@ LAB_CMDLINE="$_cmdline0 iovirt.ro_md5=$ro_md5"
 lab_vmm_run --disk "$LAB_OUT/multi-ro.img,readonly=on,serial=ro" \
 	--disk "$LAB_OUT/multi-pcipacked.img,packed=on,serial=pcipacked" \
 	--disk "$LAB_OUT/multi-mmiosplit.img,transport=mmio,serial=mmiosplit" \
-	--disk "$LAB_OUT/multi-mmiopacked.img,transport=mmio,packed=on,serial=mmiopacked"
+	--disk "$LAB_OUT/multi-mmiopacked.img,transport=mmio,packed=on,serial=mmiopacked,sched=batch"
 LAB_CMDLINE=$_cmdline0
 if [ "$(md5sum <"$LAB_OUT/multi-ro.img" | cut -d' ' -f1)" = "$ro_all" ]; then
 	result ro-image PASS "the read-only image is unchanged"

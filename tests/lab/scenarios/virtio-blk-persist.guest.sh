@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # A virtio-blk disk across two boots of the same image
-# (virtio-blk-persist.host.sh). Boot 1 (iovirt.phase=1): mkfs.ext4, a 48 MiB
+# (virtio-blk-persist.host.sh). Boot 1 (iovirt.phase=1): mkfs.ext4, a 16 MiB
 # file of random data, sync, power off. Boot 2 (iovirt.phase=2, with the md5
 # boot 1 printed as iovirt.want=): the file reads back identical, then it is
 # deleted and fstrim discards the free space, which the host sees as blocks
@@ -21,12 +21,12 @@ if [ "$phase" = 1 ]; then
 		result mkfs FAIL "mount failed: $(dmesg | tail -n 2 | tr '\n' '|')"
 	else
 		result mkfs PASS "mkfs.ext4 and mount"
-		head -c 50331648 /dev/urandom >/mnt/data
+		head -c 16777216 /dev/urandom >/mnt/data
 		sync
 		sum=$(md5sum </mnt/data | cut -d' ' -f1)
 		umount /mnt
 		echo "PERSIST-MD5 $sum"
-		result write PASS "48 MiB written to /mnt/data and synced, md5 $sum"
+		result write PASS "16 MiB written to /mnt/data and synced, md5 $sum"
 	fi
 else
 	want=$(lab_param iovirt.want)

@@ -288,10 +288,10 @@ static const char *expect_seq(const char *from, const char *const *kv, unsigned 
 
 static void check_pci_crs(const char *out, const struct acpi_config *c)
 {
-	char lo[20], hi[20], len[20];
+	char lo[20], hi[20], len[20], bmax[8], blen[8];
 	const char *crs = strstr(out, "Evaluating _CRS");
 	const char *bus[] = { "Resource Type", "Bus Number Range", "Address Minimum", "0000",
-			      "Address Maximum", "00FF", "Address Length", "0100" };
+			      "Address Maximum", bmax, "Address Length", blen };
 	const char *cf8[] = { "I/O Resource", "", "Address Minimum", "0CF8", "Address Length",
 			      "08" };
 	const char *io[] = { "Resource Type", "I/O Range", "Range Type", "EntireRange",
@@ -308,6 +308,9 @@ static void check_pci_crs(const char *out, const struct acpi_config *c)
 	CHECK(crs != NULL);
 	if (!crs)
 		return;
+	/* The bridge's bus range is the ECAM window's (layout.h). */
+	snprintf(bmax, sizeof(bmax), "%04X", PCI_ECAM_BUSES - 1);
+	snprintf(blen, sizeof(blen), "%04X", PCI_ECAM_BUSES);
 	snprintf(lo, sizeof(lo), "%016llX", (unsigned long long)c->mmio64_base);
 	snprintf(hi, sizeof(hi), "%016llX",
 		 (unsigned long long)(c->mmio64_base + c->mmio64_size - 1));

@@ -92,6 +92,12 @@ int main(void)
 	CHECK_EQ(P("--kernel", "/k", "--disk", "/dev/null,cache=fast"), -EINVAL);
 	CHECK_EQ(P("--kernel", "/k", "--disk", "/dev/null,serial=123456789012345678901"), -EINVAL);
 	CHECK_EQ(P("--kernel", "/k", "--disk", "/dev/null,color=red"), -EINVAL);
+	CHECK_EQ(P("--kernel", "/k", "--disk", "/dev/null,sched=batch"), 0);
+	CHECK(cfg.disks[0].sched_batch);
+	CHECK_EQ(P("--kernel", "/k", "--disk", "/dev/null,sched=normal"), 0);
+	CHECK(!cfg.disks[0].sched_batch);
+	CHECK_EQ(P("--kernel", "/k", "--disk", "/dev/null,sched=fifo"), -EINVAL);
+	CHECK_EQ(P("--kernel", "/k", "--disk", "/dev/null,sched="), -EINVAL);
 	CHECK_EQ(P("--kernel", "/k", "--disk", "/dev/null,vhost-user=/s"), -EINVAL);
 	CHECK_EQ(P("--kernel", "/k", "--disk", "vhost-user=/s,queues=4"), 0);
 	CHECK_STREQ(cfg.disks[0].vhost_user, "/s");
@@ -107,6 +113,9 @@ int main(void)
 	CHECK_EQ(P("--kernel", "/k", "--net", "mac=52:54:00:12:34:56"), -EINVAL);
 	CHECK_EQ(P("--kernel", "/k", "--net", "tap=a,vhost-user=/s"), -EINVAL);
 	CHECK_EQ(P("--kernel", "/k", "--net", "tap=a,queues=17"), -EINVAL);
+	CHECK_EQ(P("--kernel", "/k", "--net", "tap=a,sched=batch"), 0);
+	CHECK(cfg.nets[0].sched_batch);
+	CHECK_EQ(P("--kernel", "/k", "--net", "tap=a,sched=idle"), -EINVAL);
 	CHECK_EQ(P("--kernel", "/k", "--net", "tap0"), -EINVAL);
 
 	return check_done();

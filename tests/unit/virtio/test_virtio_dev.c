@@ -14,7 +14,9 @@
  * a fake that counts interrupts. Rings are built by tests/lib/mock_vq.c.
  */
 #include <errno.h>
+#include <sched.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -563,6 +565,36 @@ static void test_iothread(void)
 	virtio_dev_destroy(&d.vd);
 }
 
+/* The handler records the scheduling class its thread runs in. */
+static void sched_event(void *opaque, u32 events)
+{
+	int *policy = opaque;
+
+	__atomic_store_n(policy, sched_getscheduler(0), __ATOMIC_SEQ_CST);
+}
+
+/* sched_batch: the thread runs as SCHED_BATCH; without it, as the creator (SCHED_OTHER). */
+static void test_iothread_sched(void)
+{
+	for (int batch = 0; batch < 2; batch++) {
+		struct virtio_iothread t;
+		int policy = -1;
+		int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+		CHECK(efd >= 0);
+		CHECK_EQ(virtio_iothread_init(&t, "sched"), 0);
+		/* Edge-triggered: one call, the eventfd is never read. */
+		CHECK_EQ(evloop_add(&t.loop, efd, EPOLLIN | EPOLLET, sched_event, &policy), 0);
+		t.sched_batch = batch;
+		CHECK_EQ(virtio_iothread_start(&t), 0);
+		CHECK_EQ(eventfd_write(efd, 1), 0);
+		CHECK(WAIT_UNTIL(__atomic_load_n(&policy, __ATOMIC_SEQ_CST) != -1));
+		CHECK_EQ(policy, batch ? SCHED_BATCH : SCHED_OTHER);
+		virtio_iothread_stop(&t);
+		close(efd);
+	}
+}
+
 int main(void)
 {
 	gmem_init(&g);
@@ -576,6 +608,7 @@ int main(void)
 	test_run_and_break();
 	test_config_space();
 	test_iothread();
+	test_iothread_sched();
 
 	gmem_destroy(&g);
 	return check_done();

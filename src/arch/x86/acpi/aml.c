@@ -253,17 +253,6 @@ void aml_hid(struct aml *a, const char *id)
 		aml_string(a, id);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * ToUUID (§19.6.142): the string's 16 bytes in text order are stored with
  * the first three groups little-endian: 3 2 1 0 5 4 7 6 8 9 10 ... 15.
@@ -289,8 +278,8 @@ void aml_uuid(struct aml *a, const char *uuid)
 			i++;
 			continue;
 		}
-		hi = hexval(uuid[i]);
-		lo = hexval(uuid[i + 1]);
+		hi = hex_digit_value(uuid[i]);
+		lo = hex_digit_value(uuid[i + 1]);
 		if (hi < 0 || lo < 0) {
 			aml_fail(a, -EINVAL);
 			return;

@@ -60,6 +60,38 @@ static void osc_set_status(struct aml *a, u32 bits)
 }
 
 /*
+ * The frame both _OSC methods share (ACPI 6.4 §6.2.11): Method(name, 4) {
+ * CreateDWordField(Arg3, 0, CDW1) If (LEqual(Arg0, ToUUID(uuid))) { ...
+ * The body between begin and end is the If's; end closes it with
+ * Else { CDW1 |= unrecognized UUID } and Return(Arg3).
+ */
+static void osc_method_begin(struct aml *a, const char *name, const char *uuid)
+{
+	aml_method_begin(a, name, 4, false);
+	aml_op(a, AML_CREATE_DWORD_FIELD_OP);
+	aml_arg(a, 3);
+	aml_int(a, 0);
+	aml_namestring(a, "CDW1");
+
+	aml_if_begin(a);
+	aml_op(a, AML_LEQUAL_OP);
+	aml_arg(a, 0);
+	aml_uuid(a, uuid);
+}
+
+static void osc_method_end(struct aml *a)
+{
+	aml_end(a);
+	aml_else_begin(a);
+	osc_set_status(a, OSC_UNRECOGNIZED_UUID);
+	aml_end(a);
+
+	aml_op(a, AML_RETURN_OP);
+	aml_arg(a, 3);
+	aml_end(a);
+}
+
+/*
  * Method(COSC, 4) {                  // _OSC of the processors (§6.2.11, §8.4)
  *     CreateDWordField(Arg3, 0, CDW1)
  *     If (LEqual(Arg0, ToUUID(PROCESSOR_OSC_UUID))) {
@@ -77,16 +109,7 @@ static void osc_set_status(struct aml *a, u32 bits)
  */
 static void dsdt_cpu_osc(struct aml *a)
 {
-	aml_method_begin(a, "COSC", 4, false);
-	aml_op(a, AML_CREATE_DWORD_FIELD_OP);
-	aml_arg(a, 3);
-	aml_int(a, 0);
-	aml_namestring(a, "CDW1");
-
-	aml_if_begin(a);
-	aml_op(a, AML_LEQUAL_OP);
-	aml_arg(a, 0);
-	aml_uuid(a, PROCESSOR_OSC_UUID);
+	osc_method_begin(a, "COSC", PROCESSOR_OSC_UUID);
 	{
 		aml_if_begin(a);
 		aml_op(a, AML_LLESS_OP);
@@ -103,14 +126,7 @@ static void dsdt_cpu_osc(struct aml *a)
 		osc_set_status(a, OSC_UNRECOGNIZED_REV);
 		aml_end(a);
 	}
-	aml_end(a);
-	aml_else_begin(a);
-	osc_set_status(a, OSC_UNRECOGNIZED_UUID);
-	aml_end(a);
-
-	aml_op(a, AML_RETURN_OP);
-	aml_arg(a, 3);
-	aml_end(a);
+	osc_method_end(a);
 }
 
 /*
@@ -186,17 +202,7 @@ static void dsdt_pci_crs(const struct acpi_config *c, struct aml *a)
  */
 static void dsdt_pci_osc(struct aml *a)
 {
-	aml_method_begin(a, "_OSC", 4, false);
-
-	aml_op(a, AML_CREATE_DWORD_FIELD_OP);
-	aml_arg(a, 3);
-	aml_int(a, 0);
-	aml_namestring(a, "CDW1");
-
-	aml_if_begin(a);
-	aml_op(a, AML_LEQUAL_OP);
-	aml_arg(a, 0);
-	aml_uuid(a, PCI_HOST_OSC_UUID);
+	osc_method_begin(a, "_OSC", PCI_HOST_OSC_UUID);
 	{
 		aml_if_begin(a);
 		aml_op(a, AML_LLESS_OP);
@@ -237,14 +243,7 @@ static void dsdt_pci_osc(struct aml *a)
 		aml_local(a, 0);
 		aml_namestring(a, "CDW3");
 	}
-	aml_end(a);
-	aml_else_begin(a);
-	osc_set_status(a, OSC_UNRECOGNIZED_UUID);
-	aml_end(a);
-
-	aml_op(a, AML_RETURN_OP);
-	aml_arg(a, 3);
-	aml_end(a);
+	osc_method_end(a);
 }
 
 /*
