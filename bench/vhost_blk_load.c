@@ -10,7 +10,7 @@
  * "iops N mbps M errors E". The same program drives every back-end, so the
  * figures compare back-ends, not drivers.
  *
- * usage: bench-vhost-blk-load SOCKET randread|seqread BLOCK IODEPTH SECONDS
+ * usage: bench-vhost-blk-load SOCKET randread|seqread|randwrite BLOCK IODEPTH SECONDS
  */
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
@@ -52,14 +52,16 @@ int main(int argc, char **argv)
 	struct vu_fe fe;
 	u64 capacity = 0, seq = 0, done = 0, errors = 0, t0, t_end;
 	unsigned bs, depth, secs;
-	bool random;
+	bool random, write;
 	int sock;
 
 	if (argc != 6) {
-		fprintf(stderr, "usage: %s SOCKET randread|seqread BLOCK IODEPTH SECONDS\n", argv[0]);
+		fprintf(stderr, "usage: %s SOCKET randread|seqread|randwrite BLOCK IODEPTH SECONDS\n",
+			argv[0]);
 		return 2;
 	}
-	random = !strcmp(argv[2], "randread");
+	write = !strcmp(argv[2], "randwrite");
+	random = write || !strcmp(argv[2], "randread");
 	bs = (unsigned)atoi(argv[3]);
 	depth = (unsigned)atoi(argv[4]);
 	secs = (unsigned)atoi(argv[5]);
@@ -100,11 +102,12 @@ int main(int argc, char **argv)
 	for (unsigned k = 0; k < depth; k++) {
 		struct virtio_blk_outhdr *h = vu_fe_gpa(&fe, HDR_GPA + k * 64ull, 16);
 
-		h->type = VIRTIO_BLK_T_IN;
+		h->type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
 		desc[3 * k] = (struct vring_desc){ HDR_GPA + k * 64ull, 16, VRING_DESC_F_NEXT,
 						   (u16)(3 * k + 1) };
 		desc[3 * k + 1] = (struct vring_desc){ DATA_GPA + (u64)k * bs, bs,
-						       VRING_DESC_F_NEXT | VRING_DESC_F_WRITE,
+						       VRING_DESC_F_NEXT |
+							       (write ? 0 : VRING_DESC_F_WRITE),
 						       (u16)(3 * k + 2) };
 		desc[3 * k + 2] = (struct vring_desc){ HDR_GPA + k * 64ull + 32, 1,
 						       VRING_DESC_F_WRITE, 0 };
